@@ -1,0 +1,1 @@
+"""The domain model: pure types, no I/O, no pandas. Every package may import ``core``."""

@@ -1,0 +1,1 @@
+"""Market data in and out: importers, validation, the Parquet/DuckDB catalog, providers."""

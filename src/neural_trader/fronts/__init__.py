@@ -1,0 +1,1 @@
+"""Thin entry points (CLI, later MCP and REST) over the typed services."""
