@@ -6,7 +6,6 @@ user's clone): tests that need it skip with the reason stated.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,11 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
-def nt_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def nt_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh, empty ``NT_HOME`` for one test; nothing touches the user's real one."""
     home = tmp_path / "nt_home"
     home.mkdir()
     monkeypatch.setenv("NT_HOME", str(home))
     for var in ("NT_CATALOG_DIR", "NT_LOG_LEVEL", "NT_DEFAULT_CALENDAR"):
         monkeypatch.delenv(var, raising=False)
-    yield home
+    return home

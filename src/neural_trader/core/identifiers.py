@@ -39,7 +39,9 @@ class Identifier:
 
     def __post_init__(self) -> None:
         if not isinstance(self.value, str) or not self.value:
-            raise InvalidArgumentError(f"{self.kind} must be a non-empty string, got {self.value!r}")
+            raise InvalidArgumentError(
+                f"{self.kind} must be a non-empty string, got {self.value!r}"
+            )
         if not _VALUE_RE.match(self.value):
             raise InvalidArgumentError(
                 f"{self.kind} {self.value!r} contains whitespace or a backslash"

@@ -34,8 +34,9 @@ def register_secret(value: str | None) -> None:
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    for s in sorted({*_SECRETS, *(x for x in secrets if x and len(x) >= _MIN_SECRET_LEN)},
-                    key=len, reverse=True):
+    for s in sorted(
+        {*_SECRETS, *(x for x in secrets if x and len(x) >= _MIN_SECRET_LEN)}, key=len, reverse=True
+    ):
         text = text.replace(s, "***")
     for pat in _PATTERNS:
         text = pat.sub(lambda m: m.group(1) + "***", text)

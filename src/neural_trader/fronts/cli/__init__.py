@@ -1,0 +1,1 @@
+"""The neural-trader command line (typer + rich)."""

@@ -1,0 +1,51 @@
+"""``neural-trader``: the root command.
+
+Sub-commands live in one module per group and import the engine inside each handler, so
+``neural-trader --version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from neural_trader import __version__
+from neural_trader.fronts.cli import data_commands, system_commands
+
+app = typer.Typer(
+    name="neural-trader",
+    help="Research, backtest, forecast, risk-manage and trade: every number computed for real.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_commands.app, name="data")
+app.command("doctor")(system_commands.doctor)
+app.command("demo")(system_commands.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"neural-trader {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """neural-trader: research, backtest, forecast, risk-manage and trade."""
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""``neural-trader doctor`` and ``neural-trader demo``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from neural_trader.fronts.cli.output import console, err_console, run_command
+
+if TYPE_CHECKING:
+    from neural_trader.services.demo import DemoReport
+    from neural_trader.services.system import DoctorReport
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+_STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
+
+
+def doctor(as_json: JsonOpt = False) -> None:
+    """Check the environment, optional extras, data folder and storage engine."""
+    from neural_trader.services.system import run_doctor
+
+    def render(r: DoctorReport) -> None:
+        console.print(f"neural-trader {r.version} on Python {r.python} ({r.platform})")
+        table = Table(show_header=True)
+        for col in ("group", "check", "status", "detail"):
+            table.add_column(col)
+        for c in r.checks:
+            table.add_row(
+                c.group, escape(c.name), f"[{_STYLE[c.status]}]{c.status}[/]", escape(c.detail)
+            )
+        console.print(table)
+        console.print(f"overall: [{_STYLE[r.status]}]{r.status}[/]")
+
+    report = run_command(as_json, run_doctor, render)
+    if report.status == "fail":
+        raise typer.Exit(1)
+
+
+def demo(as_json: JsonOpt = False) -> None:
+    """Run the main job end to end on the embedded sample data, offline."""
+    from neural_trader.services.demo import run_demo
+
+    def progress(msg: str) -> None:
+        if not as_json:
+            err_console.print(f"[dim]- {msg}[/]")
+
+    def render(r: DemoReport) -> None:
+        table = Table(title=f"embedded sample, validated against {r.calendar}")
+        for col in (
+            "symbol",
+            "bars",
+            "first",
+            "last",
+            "first close",
+            "last close",
+            "change",
+            "weekly bars",
+            "problems",
+        ):
+            table.add_column(col, justify="left" if col in ("symbol", "first", "last") else "right")
+        for s in r.series:
+            problems = s.validation.errors + s.validation.warnings
+            table.add_row(
+                s.symbol,
+                f"{s.rows:,}",
+                s.first,
+                s.last,
+                f"{s.first_close:,.2f}",
+                f"{s.last_close:,.2f}",
+                f"{s.change_pct:+.1f}%",
+                f"{s.weekly_bars:,}",
+                str(problems),
+            )
+        console.print(table)
+        console.print(f"catalog: {r.catalog}  ({r.seconds:.1f} s)")
+        console.print("next: neural-trader data list | neural-trader data show SPX")
+
+    run_command(as_json, lambda: run_demo(progress=progress), render)

@@ -1,0 +1,253 @@
+"""The data commands as a user runs them: real files in, catalog round trips, clear refusals."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from neural_trader.data.catalog import Catalog
+from neural_trader.fronts.cli.app import app
+
+runner = CliRunner()
+
+
+def nt(*args: str) -> Any:
+    """Run a command with --json; return (exit code, parsed stdout)."""
+    result = runner.invoke(app, [*args, "--json"])
+    try:
+        payload = json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"not one JSON document: {result.stdout!r} {result.stderr!r}")
+    return result.exit_code, payload
+
+
+def _ns(date: str, time: str = "00:00:00") -> int:
+    dt = datetime.strptime(f"{date} {time}", "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    return int(dt.timestamp()) * 1_000_000_000
+
+
+def _read_plain(path: Path, with_time: bool) -> dict[str, np.ndarray]:
+    """An independent reading of the file with the csv module."""
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    body = [r for r in rows[1:] if r]
+    if with_time:
+        ts = [_ns(r[0], r[1]) for r in body]
+        o, h, lo, c, v = ([float(r[i]) for r in body] for i in range(2, 7))
+        return {
+            "ts_event": np.array(ts),
+            "open": np.array(o),
+            "high": np.array(h),
+            "low": np.array(lo),
+            "close": np.array(c),
+            "volume": np.array(v),
+        }
+    ts = [_ns(r[0]) for r in body]
+    o, h, lo, c, adj, v = ([float(r[i]) for r in body] for i in range(1, 7))
+    return {
+        "ts_event": np.array(ts),
+        "open": np.array(o),
+        "high": np.array(h),
+        "low": np.array(lo),
+        "close": np.array(c),
+        "adj_close": np.array(adj),
+        "volume": np.array(v),
+    }
+
+
+@pytest.mark.shared_data
+def test_import_orcl_daily_round_trips_through_catalog_unchanged(
+    nt_home: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    src = shared_data / "orcl-1995-2014.txt"
+    code, out = nt("data", "import", str(src), "--symbol", "ORCL")
+    assert code == 0, out
+    assert out["rows_written"] == 5036
+    assert out["spec"] == "1d"
+    assert (out["first"], out["last"]) == ("1995-01-03", "2014-12-31")
+
+    expected = _read_plain(src, with_time=False)
+    stored = Catalog(nt_home / "catalog").read_bars("ORCL", "1d")
+    for col, values in expected.items():
+        np.testing.assert_array_equal(stored[col].to_numpy(), values, err_msg=col)
+
+    exported = tmp_path / "orcl-out.csv"
+    code, out = nt("data", "export", "ORCL", "--out", str(exported))
+    assert code == 0, out
+    again = _read_plain(exported, with_time=False)
+    for col, values in expected.items():
+        np.testing.assert_array_equal(again[col], values, err_msg=col)
+
+
+@pytest.mark.shared_data
+def test_import_5_minute_file_round_trips_through_catalog_unchanged(
+    nt_home: Path, shared_data: Path, tmp_path: Path
+) -> None:
+    src = shared_data / "2006-min-005.txt"
+    code, out = nt("data", "import", str(src), "--symbol", "EUIDX")
+    assert code == 0, out
+    assert out["rows_written"] == 2142
+    assert out["spec"] == "5m"
+    expected = _read_plain(src, with_time=True)
+    stored = Catalog(nt_home / "catalog").read_bars("EUIDX", "5m")
+    for col, values in expected.items():
+        np.testing.assert_array_equal(stored[col].to_numpy(), values, err_msg=col)
+
+    exported = tmp_path / "min5.csv"
+    code, _ = nt("data", "export", "EUIDX", "--out", str(exported))
+    assert code == 0
+    again = _read_plain(exported, with_time=True)
+    for col, values in expected.items():
+        np.testing.assert_array_equal(again[col], values, err_msg=col)
+
+
+@pytest.mark.shared_data
+def test_malformed_minute_file_is_recognised_and_resamples_exactly(
+    nt_home: Path, shared_data: Path
+) -> None:
+    src = shared_data / "2006-01-02-volume-min-001.txt"
+    code, out = nt("data", "import", str(src), "--symbol", "EUFUT", "--tz", "Europe/Berlin")
+    assert code == 0, out
+    assert out["rows_written"] == 30889
+    assert out["spec"] == "1m"
+    assert any("7" in n and "8" in n for n in out["notes"]), out["notes"]
+
+    cat = Catalog(nt_home / "catalog")
+    minute = cat.read_bars("EUFUT", "1m")
+    assert minute["open"].iloc[0] == 3602.0
+    assert minute["volume"].iloc[0] == 5699.0
+
+    for target in ("5m", "1d"):
+        code, out = nt(
+            "data", "resample", "EUFUT", "--from", "1m", "--to", target, "--tz", "Europe/Berlin"
+        )
+        assert code == 0, out
+        agg = cat.read_bars("EUFUT", target)
+        assert out["rows_out"] == len(agg)
+        assert agg["volume"].sum() == minute["volume"].sum()
+        # Each aggregate against the minute bars inside its bucket.
+        edges = np.append(agg["ts_event"].to_numpy(), np.iinfo(np.int64).max)
+        ts = minute["ts_event"].to_numpy()
+        if target == "1d":  # daily buckets are Berlin session dates labelled midnight UTC
+            local = (ts + _berlin_offset_ns(ts)) // 86_400_000_000_000 * 86_400_000_000_000
+            idx = np.searchsorted(agg["ts_event"].to_numpy(), local)
+        else:
+            idx = np.searchsorted(edges, ts, side="right") - 1
+        for k in range(len(agg)):
+            members = minute[idx == k]
+            assert len(members) > 0
+            assert agg["open"].iloc[k] == members["open"].iloc[0]
+            assert agg["high"].iloc[k] == members["high"].max()
+            assert agg["low"].iloc[k] == members["low"].min()
+            assert agg["close"].iloc[k] == members["close"].iloc[-1]
+            assert agg["volume"].iloc[k] == members["volume"].sum()
+
+
+def _berlin_offset_ns(ts: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    local = pd.DatetimeIndex(ts.astype("datetime64[ns]"), tz="UTC").tz_convert("Europe/Berlin")
+    offsets = np.array([t.utcoffset().total_seconds() for t in local], dtype=np.int64)
+    return offsets * 1_000_000_000
+
+
+def test_unexplained_header_row_mismatch_is_refused_with_exact_message(
+    nt_home: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "shifted.csv"
+    bad.write_text("Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100,7\n")
+    code, out = nt("data", "import", str(bad), "--symbol", "X")
+    assert code != 0
+    assert "header names 6 columns, rows have 7" in out["message"], out
+    assert Catalog(nt_home / "catalog").entries() == []
+
+
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "nan": (
+        b"Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n2020-01-03,1,,0.5,1.5,100\n",
+        "line 3",
+    ),
+    "negative": (
+        b"Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n"
+        b"2020-01-03,-1,2,0.5,1.5,100\n",
+        "line 3",
+    ),
+    "duplicate": (
+        b"Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n"
+        b"2020-01-02,1,2,0.5,1.5,100\n",
+        "line 3",
+    ),
+    "wrong_columns": (b"When,Price,Size\n2020-01-02,1,100\n", "Open"),
+    "empty": (b"", "empty"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_input_gives_clear_message_and_leaves_catalog_unchanged(
+    nt_home: Path, tmp_path: Path, case: str
+) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "Date,Open,High,Low,Close,Volume\n2019-12-30,1,2,0.5,1.5,100\n2019-12-31,1,2,0.5,1.5,100\n"
+    )
+    code, _ = nt("data", "import", str(good), "--symbol", "X")
+    assert code == 0
+    cat = Catalog(nt_home / "catalog")
+    before = cat.read_bars("X", "1d")
+
+    content, expected_words = BAD_FILES[case]
+    bad = tmp_path / f"{case}.csv"
+    bad.write_bytes(content)
+    code, out = nt("data", "import", str(bad), "--symbol", "X", "--mode", "upsert")
+    assert code != 0
+    text = json.dumps(out).lower()
+    assert expected_words.lower() in text, out
+    after = cat.read_bars("X", "1d")
+    assert after.equals(before)
+
+
+def test_show_unknown_symbol_suggests_close_match(nt_home: Path, tmp_path: Path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text("Date,Open,High,Low,Close,Volume\n2019-12-30,1,2,0.5,1.5,100\n")
+    assert nt("data", "import", str(good), "--symbol", "ORCL")[0] == 0
+    code, out = nt("data", "show", "ORCI")
+    assert code != 0
+    assert out["error"] == "UnknownSymbolError"
+    assert "ORCL" in out["hint"]
+
+
+def test_repair_mode_imports_and_reports_each_row(nt_home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n"
+        "2020-01-03,-1,2,0.5,1.5,100\n2020-01-06,1,2,0.5,1.6,100\n"
+    )
+    code, out = nt("data", "import", str(bad), "--symbol", "R", "--repair")
+    assert code == 0, out
+    assert out["rows_written"] == 2
+    assert any(r.get("row") == 3 for r in out["validation"]["repairs"]), out["validation"]
+
+
+def test_list_and_show_report_stored_series(nt_home: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(
+        "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n"
+        "2020-01-03,1.5,2.5,1.0,2.0,200\n"
+    )
+    assert nt("data", "import", str(f), "--symbol", "AAA")[0] == 0
+    code, entries = nt("data", "list")
+    assert code == 0
+    assert [(e["symbol"], e["spec"], e["rows"]) for e in entries] == [("AAA", "1d", 2)]
+    code, view = nt("data", "show", "AAA", "--start", "2020-01-03", "--end", "2020-01-03")
+    assert code == 0
+    assert view["rows_in_range"] == 1
+    assert view["bars"][0]["close"] == 2.0
+    assert view["bars"][0]["time"] == "2020-01-03"
