@@ -417,11 +417,13 @@ def fetch_data(
     ranges: list[tuple[int, int]] = [(start_ns, end_ns)]
     if not refresh and cat.has(symbol, bar_spec):
         entry = cat.entry(symbol, bar_spec)
+        # The last stored bar covers its whole interval: a request ending inside it is served.
+        covered_to = entry.end_ns + bar_spec.nanos - 1
         ranges = []
         if start_ns < entry.start_ns:
             ranges.append((start_ns, min(end_ns, entry.start_ns - 1)))
-        if end_ns > entry.end_ns:
-            ranges.append((max(start_ns, entry.end_ns + 1), end_ns))
+        if end_ns > covered_to:
+            ranges.append((max(start_ns, covered_to + 1), end_ns))
     daily = not bar_spec.is_intraday
     summary_ranges = [[ns_to_label(a, daily=daily), ns_to_label(b, daily=daily)] for a, b in ranges]
     if not ranges:

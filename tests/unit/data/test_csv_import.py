@@ -280,9 +280,10 @@ def test_read_bars_file_header_only_raises(tmp_path: Path) -> None:
     ("payload", "what"),
     [
         (b"abc\x00\x01\x02def", "NUL bytes"),
-        (gzip.compress(b"Date,Open\n"), "gzip"),
+        (gzip.compress(b"Date,Open\n", mtime=0), "gzip"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "PNG"),
     ],
+    ids=["nul", "gzip", "png"],
 )
 def test_read_bars_file_binary_input_is_not_a_text_csv(
     tmp_path: Path, payload: bytes, what: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -48,19 +49,11 @@ def demo(as_json: JsonOpt = False) -> None:
             err_console.print(f"[dim]- {msg}[/]")
 
     def render(r: DemoReport) -> None:
-        table = Table(title=f"embedded sample, validated against {r.calendar}")
-        for col in (
-            "symbol",
-            "bars",
-            "first",
-            "last",
-            "first close",
-            "last close",
-            "change",
-            "weekly bars",
-            "problems",
-        ):
-            table.add_column(col, justify="left" if col in ("symbol", "first", "last") else "right")
+        table = Table(title=f"embedded sample, validated against {r.calendar}", box=box.SIMPLE_HEAD)
+        for col in ("symbol", "bars", "from", "to", "close", "change", "issues"):
+            table.add_column(
+                col, no_wrap=True, justify="left" if col in ("symbol", "from", "to") else "right"
+            )
         for s in r.series:
             problems = s.validation.errors + s.validation.warnings
             table.add_row(
@@ -68,13 +61,15 @@ def demo(as_json: JsonOpt = False) -> None:
                 f"{s.rows:,}",
                 s.first,
                 s.last,
-                f"{s.first_close:,.2f}",
-                f"{s.last_close:,.2f}",
+                f"{s.first_close:,.0f} -> {s.last_close:,.0f}",
                 f"{s.change_pct:+.1f}%",
-                f"{s.weekly_bars:,}",
                 str(problems),
             )
         console.print(table)
+        for s in r.series:
+            console.print(
+                f"  {s.symbol}: {s.description}. Resampled to {s.weekly_bars:,} weekly bars."
+            )
         console.print(f"catalog: {r.catalog}  ({r.seconds:.1f} s)")
         console.print("next: neural-trader data list | neural-trader data show SPX")
 
