@@ -12,7 +12,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from neural_trader.core.data import BarSpec
 from neural_trader.data.catalog import Catalog
+from neural_trader.data.providers import get_provider
+from neural_trader.data.timebounds import to_ns
 from neural_trader.fronts.cli.app import app
 
 runner = CliRunner()
@@ -251,3 +254,43 @@ def test_list_and_show_report_stored_series(nt_home: Path, tmp_path: Path) -> No
     assert view["rows_in_range"] == 1
     assert view["bars"][0]["close"] == 2.0
     assert view["bars"][0]["time"] == "2020-01-03"
+
+
+def test_query_runs_sql_over_the_whole_catalog(nt_home: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.csv"
+    f.write_text(
+        "Date,Open,High,Low,Close,Volume\n2020-01-02,1,2,0.5,1.5,100\n"
+        "2020-01-03,1.5,2.5,1.0,2.0,200\n"
+    )
+    assert nt("data", "import", str(f), "--symbol", "AAA")[0] == 0
+    code, out = nt(
+        "data",
+        "query",
+        "SELECT symbol, sum(volume) AS v, max(close) AS c FROM bars GROUP BY symbol",
+    )
+    assert code == 0, out
+    assert out["rows"] == [{"symbol": "AAA", "v": 300.0, "c": 2.0}]
+    code, out = nt("data", "query", "SELECT * FROM no_such_table")
+    assert code == 7
+    assert "bars(symbol" in out["hint"]
+
+
+def test_fetch_caches_in_catalog_and_fetches_only_missing_ranges(nt_home: Path) -> None:
+    args = ("data", "fetch", "SYN", "--provider", "synthetic", "--spec", "1h", "--seed", "3")
+    code, first = nt(*args, "--start", "2024-01-01", "--end", "2024-01-10")
+    assert code == 0, first
+    assert first["rows_fetched"] == 10 * 24
+    code, again = nt(*args, "--start", "2024-01-02", "--end", "2024-01-10")
+    assert code == 0
+    assert again["from_cache"] is True
+    assert again["rows_fetched"] == 0
+    code, more = nt(*args, "--start", "2024-01-05", "--end", "2024-01-12")
+    assert code == 0
+    assert more["rows_fetched"] == 2 * 24
+    assert more["rows_total"] == 12 * 24
+    # The cached series equals one fetch of the whole range (synthetic data is range-stable).
+    whole = get_provider("synthetic", seed=3).fetch_bars(
+        "SYN", BarSpec.parse("1h"), to_ns("2024-01-01"), to_ns("2024-01-12", end=True)
+    )
+    stored = Catalog(nt_home / "catalog").read_bars("SYN", "1h")
+    assert stored.equals(whole)

@@ -342,11 +342,11 @@ class Equity(Instrument):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FxPair(Instrument):
-    """A spot currency pair: buying ``EUR/USD`` receives EUR and pays USD.
+class _SpotPair(Instrument):
+    """What every spot pair has: a ``base`` bought or sold against the quote currency.
 
-    ``pip_size`` follows the market convention: 0.01 when JPY is the quote currency, else
-    0.0001, whatever fractional-pip precision the venue quotes in.
+    Shared by :class:`FxPair` and :class:`CryptoPair`, whose cash-flow rule (receive the base,
+    pay the quote) and validation are the same; private so it adds no public type.
     """
 
     base: Currency
@@ -360,25 +360,23 @@ class FxPair(Instrument):
     def base_currency(self) -> Currency:
         return self.base
 
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FxPair(_SpotPair):
+    """A spot currency pair: buying ``EUR/USD`` receives EUR and pays USD.
+
+    ``pip_size`` follows the market convention: 0.01 when JPY is the quote currency, else
+    0.0001, whatever fractional-pip precision the venue quotes in.
+    """
+
     @property
     def pip_size(self) -> Price:
         return Price.from_str("0.01" if self.quote_currency.code == "JPY" else "0.0001")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CryptoPair(Instrument):
+class CryptoPair(_SpotPair):
     """A spot crypto pair on one venue (``BTC/USDT.BINANCE``): buying receives the base asset."""
-
-    base: Currency
-
-    def __post_init__(self) -> None:
-        Instrument.__post_init__(self)
-        if self.base == self.quote_currency:
-            raise InvalidArgumentError(f"{self.id}: base and quote currency are both {self.base}")
-
-    @property
-    def base_currency(self) -> Currency:
-        return self.base
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

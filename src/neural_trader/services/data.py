@@ -28,6 +28,7 @@ __all__ = [
     "ExportSummary",
     "FetchSummary",
     "ImportSummary",
+    "QueryResult",
     "ResampleSummary",
     "ValidationSummary",
     "delete_data",
@@ -36,6 +37,7 @@ __all__ = [
     "import_file",
     "list_data",
     "open_catalog",
+    "query_data",
     "resample_data",
     "show_data",
     "validate_file",
@@ -527,6 +529,40 @@ def export_data(
     write_bars_csv(frame, Path(path), layout=chosen, tz=tz)
     return ExportSummary(
         symbol=symbol, spec=str(bar_spec), path=str(path), rows=len(frame), layout=chosen
+    )
+
+
+class QueryResult(BaseModel):
+    sql: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    row_count: int
+    truncated: bool
+
+
+def query_data(
+    sql: str, *, limit: int = 1000, catalog: Catalog | str | Path | None = None
+) -> QueryResult:
+    """Run DuckDB SQL over the whole catalog, exposed as the view ``bars``.
+
+    ``bars(symbol, spec, ts_event, open, high, low, close, volume[, adj_close,
+    open_interest])``; at most ``limit`` rows come back, and ``truncated`` says when more
+    matched.
+    """
+    if limit <= 0:
+        raise InvalidArgumentError("limit must be a positive number of rows")
+    frame = open_catalog(catalog).query(sql)
+    shown = frame.head(limit)
+    rows = [
+        {str(k): (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+        for rec in shown.to_dict(orient="records")
+    ]
+    return QueryResult(
+        sql=sql,
+        columns=[str(c) for c in frame.columns],
+        rows=rows,
+        row_count=len(frame),
+        truncated=len(frame) > limit,
     )
 
 

@@ -1,81 +1,25 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from functools import partial
 
 import pytest
 
 from neural_trader.core.account import Account, fill_cash_flows
-from neural_trader.core.enums import AccountType, AssetClass, Exchange, OrderSide, OrderType
+from neural_trader.core.enums import AccountType, OrderSide
 from neural_trader.core.errors import InvalidArgumentError, NotSupportedError
-from neural_trader.core.events import AccountStateChanged, OrderFilled
-from neural_trader.core.identifiers import (
-    AccountId,
-    ClientOrderId,
-    InstrumentId,
-    StrategyId,
-    TradeId,
-    VenueOrderId,
-)
-from neural_trader.core.instruments import (
-    CryptoPair,
-    Equity,
-    Future,
-    Instrument,
-    SportsSelection,
-)
-from neural_trader.core.values import BTC, CAD, GBP, USD, USDT, Money, Price, Quantity
+from neural_trader.core.events import AccountStateChanged
+from neural_trader.core.identifiers import AccountId
+from neural_trader.core.values import BTC, CAD, USD, USDT, Money
+from neural_trader.testkit import TestEventStubs, TestIdStubs, TestInstrumentProvider
 
-AID = AccountId("PAPER-001")
-AAPL = Equity.create("AAPL", Exchange.NASDAQ)
-BTCUSDT = CryptoPair(
-    id=InstrumentId.of("BTC/USDT", "BINANCE"),
-    asset_class=AssetClass.CRYPTO,
-    base=BTC,
-    quote_currency=USDT,
-    price_precision=2,
-    price_increment=Price.from_str("0.01"),
-    size_precision=5,
-    size_increment=Quantity.from_str("0.00001"),
-)
-ES = Future(
-    id=InstrumentId.of("ESZ4", "CME"),
-    asset_class=AssetClass.INDEX,
-    quote_currency=USD,
-    price_precision=2,
-    price_increment=Price.from_str("0.25"),
-    size_precision=0,
-    size_increment=Quantity.from_int(1),
-    multiplier=Decimal(50),
-    underlying="ES",
-    expiry_ns=10**18,
-)
+AID = TestIdStubs.account_id()
+AAPL = TestInstrumentProvider.aapl_nasdaq()
+BTCUSDT = TestInstrumentProvider.btcusdt_binance()
+ES = TestInstrumentProvider.es_future()
 
 
-def _fill(
-    side: OrderSide,
-    qty: str,
-    px: str,
-    *,
-    instrument: Instrument = AAPL,
-    trade: str = "T-1",
-    commission: Money | None = None,
-) -> OrderFilled:
-    return OrderFilled(
-        strategy_id=StrategyId("S-001"),
-        instrument_id=instrument.id,
-        client_order_id=ClientOrderId("O-1"),
-        account_id=AID,
-        venue_order_id=VenueOrderId("V-1"),
-        trade_id=TradeId(trade),
-        order_side=side,
-        order_type=OrderType.MARKET,
-        last_qty=Quantity.from_str(qty),
-        last_px=Price.from_str(px),
-        currency=instrument.quote_currency,
-        commission=commission if commission is not None else Money("1.00", USD),
-        ts_event=7,
-        ts_init=7,
-    )
+# Every fill in this module pays USD 1.00 commission unless a test passes another.
+_fill = partial(TestEventStubs.order_filled, commission=Money("1.00", USD))
 
 
 def test_deposit_and_withdraw_move_balance_exactly() -> None:
@@ -115,7 +59,7 @@ def test_equity_buy_debits_notional_and_commission() -> None:
     entries = account.apply_fill(_fill(OrderSide.BUY, "10", "150.25"), AAPL)
     assert account.balance(USD) == Money("8496.50", USD)
     assert len(entries) == 1
-    account.apply_fill(_fill(OrderSide.SELL, "10", "151.00", trade="T-2"), AAPL)
+    account.apply_fill(_fill(OrderSide.SELL, "10", "151.00"), AAPL)
     assert account.balance(USD) == Money("10005.50", USD)
 
 
@@ -165,7 +109,7 @@ def test_future_fill_moves_only_commission_and_realised_pnl() -> None:
     account.apply_fill(_fill(OrderSide.BUY, "1", "5000.00", instrument=ES), ES)
     assert account.balance(USD) == Money("-1.00", USD)
     account.apply_fill(
-        _fill(OrderSide.SELL, "1", "5001.00", instrument=ES, trade="T-2"),
+        _fill(OrderSide.SELL, "1", "5001.00", instrument=ES),
         ES,
         realized_pnl=Money("50.00", USD),
     )
@@ -194,18 +138,7 @@ def test_fill_for_other_account_raises() -> None:
 
 
 def test_bet_fill_is_not_supported() -> None:
-    selection = SportsSelection(
-        id=InstrumentId.of("1.1-1", "BETFAIR"),
-        asset_class=AssetClass.SPORTS,
-        quote_currency=GBP,
-        price_precision=2,
-        price_increment=Price.from_str("0.01"),
-        size_precision=2,
-        size_increment=Quantity.from_str("0.01"),
-        event_id="e",
-        market="m",
-        selection="s",
-    )
+    selection = TestInstrumentProvider.betfair_selection()
     with pytest.raises(NotSupportedError, match="outcome"):
         Account(AID).apply_fill(_fill(OrderSide.BUY, "1", "2.00", instrument=selection), selection)
 

@@ -7,77 +7,17 @@ import pytest
 from neural_trader.core.enums import AssetClass, Exchange
 from neural_trader.core.errors import InvalidArgumentError, NotSupportedError
 from neural_trader.core.identifiers import AccountId, InstrumentId
-from neural_trader.core.instruments import (
-    CryptoPair,
-    Equity,
-    Future,
-    FxPair,
-    PredictionOutcome,
-    SportsSelection,
-    tsx_tick_size,
-)
+from neural_trader.core.instruments import CryptoPair, Equity, tsx_tick_size
 from neural_trader.core.position import Position
-from neural_trader.core.values import BTC, CAD, EUR, GBP, JPY, USD, USDC, USDT, Price, Quantity
+from neural_trader.core.values import BTC, CAD, EUR, GBP, JPY, USD, USDT, Price, Quantity
+from neural_trader.testkit import TestInstrumentProvider
 
-
-def _fx(symbol: str, base: str, quote: str, precision: int) -> FxPair:
-    from neural_trader.core.values import Currency
-
-    inc = Price.from_raw(1, precision)
-    return FxPair(
-        id=InstrumentId.of(symbol, "IDEALPRO"),
-        asset_class=AssetClass.FX,
-        base=Currency.from_str(base),
-        quote_currency=Currency.from_str(quote),
-        price_precision=precision,
-        price_increment=inc,
-        size_precision=0,
-        size_increment=Quantity.from_int(1),
-    )
+_fx = TestInstrumentProvider.fx_pair
 
 
 def _btc_usdt() -> CryptoPair:
-    return CryptoPair(
-        id=InstrumentId.of("BTC/USDT", "BINANCE"),
-        asset_class=AssetClass.CRYPTO,
-        base=BTC,
-        quote_currency=USDT,
-        price_precision=2,
-        price_increment=Price.from_str("0.01"),
-        size_precision=5,
-        size_increment=Quantity.from_str("0.00001"),
-        min_quantity=Quantity.from_str("0.00010"),
-    )
-
-
-def _polymarket() -> PredictionOutcome:
-    return PredictionOutcome(
-        id=InstrumentId.of("ELECTION-YES", "POLYMARKET"),
-        asset_class=AssetClass.PREDICTION,
-        quote_currency=USDC,
-        price_precision=2,
-        price_increment=Price.from_str("0.01"),
-        size_precision=2,
-        size_increment=Quantity.from_str("0.01"),
-        market_id="0xabc",
-        outcome="Yes",
-    )
-
-
-def _betfair() -> SportsSelection:
-    return SportsSelection(
-        id=InstrumentId.of("1.2345-47972", "BETFAIR"),
-        asset_class=AssetClass.SPORTS,
-        quote_currency=GBP,
-        price_precision=2,
-        price_increment=Price.from_str("0.01"),
-        size_precision=2,
-        size_increment=Quantity.from_str("0.01"),
-        event_id="32000000",
-        market="MATCH_ODDS",
-        selection="Arsenal",
-        betfair_ladder=True,
-    )
+    """BTC/USDT with a venue minimum of 0.0001 BTC, for the minimum-quantity checks."""
+    return TestInstrumentProvider.btcusdt_binance(min_quantity="0.00010")
 
 
 # -- equities ---------------------------------------------------------------------------------
@@ -198,29 +138,17 @@ def test_crypto_pair_base_currency_is_exposed() -> None:
 
 
 def test_fx_pip_size_is_hundredth_for_yen_quotes() -> None:
-    assert _fx("USD/JPY", "USD", "JPY", 3).pip_size == Price.from_str("0.01")
-    assert _fx("EUR/USD", "EUR", "USD", 5).pip_size == Price.from_str("0.0001")
+    assert _fx("USD", "JPY", precision=3).pip_size == Price.from_str("0.01")
+    assert TestInstrumentProvider.eurusd().pip_size == Price.from_str("0.0001")
 
 
 def test_fx_pair_with_same_base_and_quote_raises() -> None:
     with pytest.raises(InvalidArgumentError, match="both"):
-        _fx("USD/USD", "USD", "USD", 5)
+        _fx("USD", "USD", precision=5)
 
 
 def test_future_notional_uses_multiplier_and_expiry_is_checked() -> None:
-    es = Future(
-        id=InstrumentId.of("ESZ4", "CME"),
-        asset_class=AssetClass.INDEX,
-        quote_currency=USD,
-        price_precision=2,
-        price_increment=Price.from_str("0.25"),
-        size_precision=0,
-        size_increment=Quantity.from_int(1),
-        multiplier=Decimal(50),
-        underlying="ES",
-        expiry_ns=2_000,
-        activation_ns=1_000,
-    )
+    es = TestInstrumentProvider.es_future(expiry_ns=2_000, activation_ns=1_000)
     assert es.notional(Quantity.from_int(2), Price.from_str("5000.25")) == Decimal("500025.00")
     assert es.make_price(5000.30) == Price.from_str("5000.25")
     assert es.is_expired(2_000)
@@ -230,25 +158,14 @@ def test_future_notional_uses_multiplier_and_expiry_is_checked() -> None:
 
 def test_future_expiring_before_activation_raises() -> None:
     with pytest.raises(InvalidArgumentError, match="expiry"):
-        Future(
-            id=InstrumentId.of("ESZ4", "CME"),
-            asset_class=AssetClass.INDEX,
-            quote_currency=USD,
-            price_precision=2,
-            price_increment=Price.from_str("0.25"),
-            size_precision=0,
-            size_increment=Quantity.from_int(1),
-            underlying="ES",
-            expiry_ns=1,
-            activation_ns=5,
-        )
+        TestInstrumentProvider.es_future(expiry_ns=1, activation_ns=5)
 
 
 # -- prediction and sports --------------------------------------------------------------------
 
 
 def test_prediction_outcome_price_is_bounded_to_zero_one() -> None:
-    outcome = _polymarket()
+    outcome = TestInstrumentProvider.polymarket_outcome()
     assert outcome.make_price(0.634) == Price.from_str("0.63")
     with pytest.raises(InvalidArgumentError, match="above the maximum"):
         outcome.make_price(1.2)
@@ -257,7 +174,7 @@ def test_prediction_outcome_price_is_bounded_to_zero_one() -> None:
 
 
 def test_sports_selection_follows_betfair_ladder() -> None:
-    sel = _betfair()
+    sel = TestInstrumentProvider.betfair_selection()
     assert sel.make_price(2.51) == Price.from_str("2.52")
     assert sel.make_price(7.1) == Price.from_str("7.20")
     assert sel.make_price(1.999) == Price.from_str("2.00")
@@ -268,15 +185,15 @@ def test_sports_selection_follows_betfair_ladder() -> None:
 
 def test_sports_selection_odds_of_one_or_less_raise() -> None:
     with pytest.raises(InvalidArgumentError, match="above 1"):
-        _betfair().validate_price(Price.from_str("1.00"))
+        TestInstrumentProvider.betfair_selection().validate_price(Price.from_str("1.00"))
 
 
 def test_sports_selection_cannot_be_a_netting_position() -> None:
     with pytest.raises(NotSupportedError, match="outcome"):
-        Position(_betfair(), AccountId("BETFAIR-1"))
+        Position(TestInstrumentProvider.betfair_selection(), AccountId("BETFAIR-1"))
 
 
 def test_instrument_quote_currencies_are_as_given() -> None:
-    assert _fx("EUR/GBP", "EUR", "GBP", 5).quote_currency == GBP
-    assert _fx("EUR/JPY", "EUR", "JPY", 3).quote_currency == JPY
-    assert _fx("EUR/JPY", "EUR", "JPY", 3).base_currency == EUR
+    assert _fx("EUR", "GBP", precision=5).quote_currency == GBP
+    assert _fx("EUR", "JPY", precision=3).quote_currency == JPY
+    assert _fx("EUR", "JPY", precision=3).base_currency == EUR

@@ -26,9 +26,7 @@ from neural_trader.core.events import (
     OrderSubmitted,
 )
 from neural_trader.core.identifiers import (
-    AccountId,
     ClientOrderId,
-    InstrumentId,
     StrategyId,
     TradeId,
     VenueOrderId,
@@ -39,11 +37,12 @@ from neural_trader.core.orders import (
     Order,
     OrderFactory,
 )
-from neural_trader.core.values import USD, Money, Price, Quantity
+from neural_trader.core.values import Price, Quantity
+from neural_trader.testkit import TestEventStubs, TestIdStubs, TestInstrumentProvider
 
-IID = InstrumentId.of("AAPL", "NASDAQ")
+IID = TestInstrumentProvider.aapl_nasdaq().id
 SID = StrategyId("SmaCross-001")
-AID = AccountId("PAPER-001")
+AID = TestIdStubs.account_id()
 VID = VenueOrderId("V-1")
 ALL_STATUSES = list(dict.fromkeys(OrderStatus))
 
@@ -91,18 +90,11 @@ def _accepted(order: Order, vid: VenueOrderId = VID) -> OrderAccepted:
     return OrderAccepted(account_id=AID, venue_order_id=vid, **_common(order))
 
 
-def _fill(order: Order, qty: str, px: str = "100.00", trade: str = "T-1") -> OrderFilled:
-    return OrderFilled(
-        account_id=AID,
-        venue_order_id=VID,
-        trade_id=TradeId(trade),
-        order_side=order.side,
-        order_type=order.order_type,
-        last_qty=Quantity.from_str(qty),
-        last_px=Price.from_str(px),
-        currency=USD,
-        commission=Money("1.00", USD),
-        **_common(order),
+def _fill(order: Order, qty: str, px: str = "100.00", trade: str | None = None) -> OrderFilled:
+    """A fill of ``order`` at venue order ``V-1`` with USD 1.00 commission; ``trade`` by default
+    is a fresh trade id, so only a test that passes one twice sees a duplicate."""
+    return TestEventStubs.order_filled_for(
+        order, qty, px, trade_id=trade, venue_order_id=VID, ts=2, commission="1.00"
     )
 
 

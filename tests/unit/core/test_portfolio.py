@@ -5,76 +5,20 @@ from decimal import Decimal
 import pytest
 
 from neural_trader.core.account import Account
-from neural_trader.core.enums import AccountType, AssetClass, Exchange, OrderSide, OrderType
+from neural_trader.core.enums import AccountType, OrderSide
 from neural_trader.core.errors import InvalidArgumentError, NotFoundError
-from neural_trader.core.events import OrderFilled, PositionClosed, PositionOpened
-from neural_trader.core.identifiers import (
-    AccountId,
-    ClientOrderId,
-    InstrumentId,
-    StrategyId,
-    TradeId,
-    VenueOrderId,
-)
-from neural_trader.core.instruments import CryptoPair, Equity, Future, Instrument
+from neural_trader.core.events import PositionClosed, PositionOpened
+from neural_trader.core.identifiers import AccountId
 from neural_trader.core.portfolio import Portfolio
-from neural_trader.core.values import BTC, CAD, USD, USDT, Money, Price, Quantity
+from neural_trader.core.values import BTC, CAD, USD, USDT, Money, Price
+from neural_trader.testkit import TestEventStubs, TestIdStubs, TestInstrumentProvider
 
-AID = AccountId("PAPER-001")
-AAPL = Equity.create("AAPL", Exchange.NASDAQ)
-RY = Equity.create("RY", Exchange.TSX)
-BTCUSDT = CryptoPair(
-    id=InstrumentId.of("BTC/USDT", "BINANCE"),
-    asset_class=AssetClass.CRYPTO,
-    base=BTC,
-    quote_currency=USDT,
-    price_precision=2,
-    price_increment=Price.from_str("0.01"),
-    size_precision=5,
-    size_increment=Quantity.from_str("0.00001"),
-)
-ES = Future(
-    id=InstrumentId.of("ESZ4", "CME"),
-    asset_class=AssetClass.INDEX,
-    quote_currency=USD,
-    price_precision=2,
-    price_increment=Price.from_str("0.25"),
-    size_precision=0,
-    size_increment=Quantity.from_int(1),
-    multiplier=Decimal(50),
-    underlying="ES",
-    expiry_ns=10**18,
-)
-
-_n = iter(range(10**9))
-
-
-def _fill(
-    side: OrderSide,
-    qty: str,
-    px: str,
-    instrument: Instrument = AAPL,
-    *,
-    account: AccountId = AID,
-    fee: str = "0",
-) -> OrderFilled:
-    n = next(_n)
-    return OrderFilled(
-        strategy_id=StrategyId("S-001"),
-        instrument_id=instrument.id,
-        client_order_id=ClientOrderId(f"O-{n}"),
-        account_id=account,
-        venue_order_id=VenueOrderId(f"V-{n}"),
-        trade_id=TradeId(f"T-{n}"),
-        order_side=side,
-        order_type=OrderType.MARKET,
-        last_qty=Quantity.from_str(qty),
-        last_px=Price.from_str(px),
-        currency=instrument.quote_currency,
-        commission=Money(fee, instrument.quote_currency),
-        ts_event=1,
-        ts_init=1,
-    )
+AID = TestIdStubs.account_id()
+AAPL = TestInstrumentProvider.aapl_nasdaq()
+RY = TestInstrumentProvider.ry_tsx()
+BTCUSDT = TestInstrumentProvider.btcusdt_binance()
+ES = TestInstrumentProvider.es_future()
+_fill = TestEventStubs.order_filled
 
 
 def _portfolio(account_type: AccountType = AccountType.CASH) -> Portfolio:
@@ -87,7 +31,7 @@ def _portfolio(account_type: AccountType = AccountType.CASH) -> Portfolio:
 
 def test_apply_fill_books_account_and_position_together() -> None:
     pf = _portfolio()
-    event = pf.apply_fill(_fill(OrderSide.BUY, "100", "150.00", fee="1.00"), AAPL)
+    event = pf.apply_fill(_fill(OrderSide.BUY, "100", "150.00", commission="1.00"), AAPL)
     assert isinstance(event, PositionOpened)
     position = pf.position(AAPL.id)
     assert position is not None
@@ -106,15 +50,15 @@ def test_refused_cash_fill_leaves_position_untouched() -> None:
 def test_fill_for_unknown_account_raises_not_found() -> None:
     with pytest.raises(NotFoundError, match="OTHER-9"):
         _portfolio().apply_fill(
-            _fill(OrderSide.BUY, "1", "1.00", account=AccountId("OTHER-9")), AAPL
+            _fill(OrderSide.BUY, "1", "1.00", account_id=AccountId("OTHER-9")), AAPL
         )
 
 
 def test_exposures_and_pnl_are_reported_per_currency() -> None:
     pf = _portfolio(AccountType.MARGIN)
     pf.apply_fill(_fill(OrderSide.BUY, "100", "150.00"), AAPL)
-    pf.apply_fill(_fill(OrderSide.SELL, "200", "120.00", RY), RY)
-    pf.apply_fill(_fill(OrderSide.BUY, "20", "140.00", RY), RY)
+    pf.apply_fill(_fill(OrderSide.SELL, "200", "120.00", instrument=RY), RY)
+    pf.apply_fill(_fill(OrderSide.BUY, "20", "140.00", instrument=RY), RY)
     prices = {AAPL.id: Price.from_str("160.00"), RY.id: Price.from_str("125.000")}
     assert pf.net_exposure(prices) == {USD: Money("16000", USD), CAD: Money("-22500", CAD)}
     assert pf.gross_exposure(prices) == {USD: Money("16000", USD), CAD: Money("22500", CAD)}
@@ -131,7 +75,7 @@ def test_missing_price_for_open_position_raises() -> None:
 
 def test_equity_counts_shares_at_market_and_cash_once() -> None:
     pf = _portfolio()
-    pf.apply_fill(_fill(OrderSide.BUY, "100", "150.00", fee="1.00"), AAPL)
+    pf.apply_fill(_fill(OrderSide.BUY, "100", "150.00", commission="1.00"), AAPL)
     equity = pf.equity({AAPL.id: Price.from_str("151.00")})
     assert equity[USD] == Money("100099.00", USD)  # 100000 - 1 commission + 100 gain
     assert equity[CAD] == Money("50000", CAD)
@@ -139,7 +83,7 @@ def test_equity_counts_shares_at_market_and_cash_once() -> None:
 
 def test_equity_does_not_double_count_spot_crypto() -> None:
     pf = _portfolio()
-    pf.apply_fill(_fill(OrderSide.BUY, "1", "60000.00", BTCUSDT), BTCUSDT)
+    pf.apply_fill(_fill(OrderSide.BUY, "1", "60000.00", instrument=BTCUSDT), BTCUSDT)
     equity = pf.equity({BTCUSDT.id: Price.from_str("70000.00")})
     assert equity[USDT] == Money("40000", USDT)
     assert equity[BTC] == Money("1", BTC)
@@ -147,8 +91,8 @@ def test_equity_does_not_double_count_spot_crypto() -> None:
 
 def test_future_realised_pnl_settles_to_cash_and_unrealised_counts_in_equity() -> None:
     pf = _portfolio(AccountType.MARGIN)
-    pf.apply_fill(_fill(OrderSide.BUY, "2", "5000.00", ES), ES)
-    event = pf.apply_fill(_fill(OrderSide.SELL, "1", "5010.00", ES), ES)
+    pf.apply_fill(_fill(OrderSide.BUY, "2", "5000.00", instrument=ES), ES)
+    event = pf.apply_fill(_fill(OrderSide.SELL, "1", "5010.00", instrument=ES), ES)
     assert not isinstance(event, PositionClosed)
     assert pf.account(AID).balance(USD) == Money("100500.00", USD)
     equity = pf.equity({ES.id: Price.from_str("5020.00")})
@@ -158,8 +102,8 @@ def test_future_realised_pnl_settles_to_cash_and_unrealised_counts_in_equity() -
 
 def test_commissions_sum_over_positions() -> None:
     pf = _portfolio()
-    pf.apply_fill(_fill(OrderSide.BUY, "1", "10.00", fee="1.50"), AAPL)
-    pf.apply_fill(_fill(OrderSide.SELL, "1", "10.00", fee="0.50"), AAPL)
+    pf.apply_fill(_fill(OrderSide.BUY, "1", "10.00", commission="1.50"), AAPL)
+    pf.apply_fill(_fill(OrderSide.SELL, "1", "10.00", commission="0.50"), AAPL)
     assert pf.commissions() == {USD: Money("2.00", USD)}
     assert pf.open_positions() == ()
     assert len(pf.positions()) == 1
@@ -176,7 +120,7 @@ def test_position_held_in_two_accounts_needs_account_id() -> None:
     other = AccountId("PAPER-002")
     pf.add_account(Account(other, AccountType.MARGIN))
     pf.apply_fill(_fill(OrderSide.BUY, "1", "10.00"), AAPL)
-    pf.apply_fill(_fill(OrderSide.BUY, "2", "10.00", account=other), AAPL)
+    pf.apply_fill(_fill(OrderSide.BUY, "2", "10.00", account_id=other), AAPL)
     with pytest.raises(InvalidArgumentError, match="pass account_id"):
         pf.position(AAPL.id)
     held = pf.position(AAPL.id, other)

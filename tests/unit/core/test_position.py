@@ -1,73 +1,27 @@
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
+from functools import partial
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neural_trader.core.enums import AssetClass, Exchange, OrderSide, OrderType, PositionSide
+from neural_trader.core.enums import OrderSide, PositionSide
 from neural_trader.core.errors import InvalidArgumentError
-from neural_trader.core.events import OrderFilled, PositionChanged, PositionClosed, PositionOpened
-from neural_trader.core.identifiers import (
-    AccountId,
-    ClientOrderId,
-    InstrumentId,
-    StrategyId,
-    TradeId,
-    VenueOrderId,
-)
-from neural_trader.core.instruments import Equity, Future, Instrument
+from neural_trader.core.events import PositionChanged, PositionClosed, PositionOpened
+from neural_trader.core.identifiers import AccountId
+from neural_trader.core.instruments import Instrument
 from neural_trader.core.position import Position
 from neural_trader.core.values import USD, Currency, Money, Price, Quantity
+from neural_trader.testkit import TestEventStubs, TestIdStubs, TestInstrumentProvider
 
-AID = AccountId("PAPER-001")
-AAPL = Equity.create("AAPL", Exchange.NASDAQ)
-ES = Future(
-    id=InstrumentId.of("ESZ4", "CME"),
-    asset_class=AssetClass.INDEX,
-    quote_currency=USD,
-    price_precision=2,
-    price_increment=Price.from_str("0.25"),
-    size_precision=0,
-    size_increment=Quantity.from_int(1),
-    multiplier=Decimal(50),
-    underlying="ES",
-    expiry_ns=10**18,
-)
+AID = TestIdStubs.account_id()
+AAPL = TestInstrumentProvider.aapl_nasdaq()
+ES = TestInstrumentProvider.es_future()
 
-_counter = iter(range(10**9))
-
-
-def _fill(
-    side: OrderSide,
-    qty: str,
-    px: str,
-    *,
-    instrument: Instrument = AAPL,
-    trade: str | None = None,
-    ts: int = 1,
-    commission: Money | None = None,
-    account: AccountId = AID,
-) -> OrderFilled:
-    n = next(_counter)
-    return OrderFilled(
-        strategy_id=StrategyId("S-001"),
-        instrument_id=instrument.id,
-        client_order_id=ClientOrderId(f"O-{n}"),
-        account_id=account,
-        venue_order_id=VenueOrderId(f"V-{n}"),
-        trade_id=TradeId(trade or f"T-{n}"),
-        order_side=side,
-        order_type=OrderType.MARKET,
-        last_qty=Quantity.from_str(qty),
-        last_px=Price.from_str(px),
-        currency=instrument.quote_currency,
-        commission=commission or Money("1.00", USD),
-        ts_event=ts,
-        ts_init=ts,
-    )
-
+# Every fill in this module pays USD 1.00 commission unless a test passes another.
+_fill = partial(TestEventStubs.order_filled, commission=Money("1.00", USD))
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
@@ -161,9 +115,9 @@ def test_commissions_accumulate_per_currency_apart_from_realised_pnl() -> None:
 
 def test_duplicate_trade_id_raises_and_leaves_position_unchanged() -> None:
     pos = Position(AAPL, AID)
-    pos.apply(_fill(BUY, "10", "10.00", trade="T-dup"))
+    pos.apply(_fill(BUY, "10", "10.00", trade_id="T-dup"))
     with pytest.raises(InvalidArgumentError, match="already applied"):
-        pos.apply(_fill(BUY, "10", "10.00", trade="T-dup"))
+        pos.apply(_fill(BUY, "10", "10.00", trade_id="T-dup"))
     assert pos.signed_qty == Decimal(10)
     assert len(pos.fills) == 1
 
@@ -173,7 +127,7 @@ def test_fill_for_other_instrument_or_account_raises() -> None:
     with pytest.raises(InvalidArgumentError, match="not for position"):
         pos.apply(_fill(BUY, "1", "1.00", instrument=ES))
     with pytest.raises(InvalidArgumentError, match="belongs to PAPER-001"):
-        pos.apply(_fill(BUY, "1", "1.00", account=AccountId("OTHER-1")))
+        pos.apply(_fill(BUY, "1", "1.00", account_id=AccountId("OTHER-1")))
 
 
 def test_realized_change_previews_without_applying() -> None:

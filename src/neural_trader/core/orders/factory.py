@@ -61,7 +61,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self._make(
-            instrument_id, side, quantity, OrderType.MARKET, time_in_force, None, None, reduce_only
+            OrderType.MARKET, instrument_id, side, quantity, time_in_force, reduce_only
         )
 
     def limit(
@@ -75,7 +75,7 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self._make(
-            instrument_id, side, quantity, OrderType.LIMIT, time_in_force, price, None, reduce_only
+            OrderType.LIMIT, instrument_id, side, quantity, time_in_force, reduce_only, price=price
         )
 
     def stop_market(
@@ -89,14 +89,13 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self._make(
+            OrderType.STOP,
             instrument_id,
             side,
             quantity,
-            OrderType.STOP,
             time_in_force,
-            None,
-            trigger_price,
             reduce_only,
+            trigger_price=trigger_price,
         )
 
     def stop_limit(
@@ -111,27 +110,33 @@ class OrderFactory:
         reduce_only: bool = False,
     ) -> Order:
         return self._make(
+            OrderType.STOP_LIMIT,
             instrument_id,
             side,
             quantity,
-            OrderType.STOP_LIMIT,
             time_in_force,
-            price,
-            trigger_price,
             reduce_only,
+            price=price,
+            trigger_price=trigger_price,
         )
 
     def _make(
         self,
+        order_type: OrderType,
         instrument_id: InstrumentId,
         side: OrderSide,
         quantity: Quantity,
-        order_type: OrderType,
         time_in_force: TimeInForce,
-        price: Price | None,
-        trigger_price: Price | None,
         reduce_only: bool,
+        *,
+        price: Price | None = None,
+        trigger_price: Price | None = None,
     ) -> Order:
+        """Stamp and build one order; the public builders differ only in type and prices.
+
+        The prices are keyword-only so a builder cannot pass a limit price where the trigger
+        goes: the two are the same type and a positional slip would type-check.
+        """
         now = self._clock.timestamp_ns()
         init = OrderInitialized(
             strategy_id=self._strategy_id,

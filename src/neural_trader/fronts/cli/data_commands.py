@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
         ExportSummary,
         FetchSummary,
         ImportSummary,
+        QueryResult,
         ReportSummary,
         ResampleSummary,
         ValidationSummary,
@@ -176,6 +178,7 @@ def import_(
             mode=mode.value,
         ),
         render,
+        status=f"importing {path}",
     )
 
 
@@ -216,6 +219,7 @@ def validate(
             calendar=calendar,
         ),
         render,
+        status=f"validating {path}",
     )
     if not result.validation.ok:
         raise typer.Exit(1)
@@ -384,6 +388,7 @@ def fetch(
             provider_options=options,
         ),
         render,
+        status=f"fetching {symbol} from {provider}",
     )
 
 
@@ -414,6 +419,7 @@ def resample(
         as_json,
         lambda: resample_data(symbol, source=source, target=target, tz=tz, calendar=calendar),
         render,
+        status=f"resampling {symbol} {source} -> {target}",
     )
 
 
@@ -440,6 +446,35 @@ def export(
         lambda: export_data(symbol, out, spec=spec, tz=tz, start=start, end=end),
         render,
     )
+
+
+@app.command("query")
+def query(
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="DuckDB SQL over the view bars(symbol, spec, ts_event, open, high, low, "
+            "close, volume[, adj_close, open_interest]); ts_event is int64 ns UTC."
+        ),
+    ],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Rows to return at most.")] = 1000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Query the whole catalog with SQL (DuckDB)."""
+    from neural_trader.services.data import query_data
+
+    def render(r: QueryResult) -> None:
+        table = Table(box=box.SIMPLE_HEAD)
+        formats = {c: _column_format([row.get(c) for row in r.rows]) for c in r.columns}
+        for c in r.columns:
+            table.add_column(c, justify="right")
+        for row in r.rows:
+            table.add_row(*(formats[c](row.get(c)) for c in r.columns))
+        console.print(table)
+        more = f" (first {len(r.rows):,} shown)" if r.truncated else ""
+        console.print(f"{r.row_count:,} row(s){more}")
+
+    run_command(as_json, lambda: query_data(sql, limit=limit), render, status="querying")
 
 
 @app.command("delete")

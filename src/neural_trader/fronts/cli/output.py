@@ -8,6 +8,7 @@ Errors exit with the code of their class in :mod:`neural_trader.core.errors`.
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,8 +30,11 @@ T = TypeVar("T")
 
 
 def _jsonable(value: Any) -> Any:
+    """JSON-ready values; NaN and infinities become null (JSON has no spelling for them)."""
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
+        return _jsonable(value.model_dump(mode="json"))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -66,10 +70,23 @@ def _errors(as_json: bool) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def run_command(as_json: bool, call: Callable[[], T], render: Callable[[T], None]) -> T:
-    """Run a service call, then print its result as JSON or through ``render``."""
+def run_command(
+    as_json: bool,
+    call: Callable[[], T],
+    render: Callable[[T], None],
+    status: str | None = None,
+) -> T:
+    """Run a service call, then print its result as JSON or through ``render``.
+
+    ``status`` shows a spinner on stderr while the call runs (people only: never with --json,
+    and rich draws nothing when stderr is not a terminal).
+    """
     with _errors(as_json):
-        result = call()
+        if status and not as_json:
+            with err_console.status(status):
+                result = call()
+        else:
+            result = call()
     if as_json:
         print_json(result)
     else:
