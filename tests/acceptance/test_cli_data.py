@@ -65,48 +65,49 @@ def _read_plain(path: Path, with_time: bool) -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.shared_data
-def test_import_orcl_daily_round_trips_through_catalog_unchanged(
-    nt_home: Path, shared_data: Path, tmp_path: Path
-) -> None:
-    src = shared_data / "orcl-1995-2014.txt"
-    code, out = nt("data", "import", str(src), "--symbol", "ORCL")
-    assert code == 0, out
-    assert out["rows_written"] == 5036
-    assert out["spec"] == "1d"
-    assert (out["first"], out["last"]) == ("1995-01-03", "2014-12-31")
-
-    expected = _read_plain(src, with_time=False)
-    stored = Catalog(nt_home / "catalog").read_bars("ORCL", "1d")
-    for col, values in expected.items():
-        np.testing.assert_array_equal(stored[col].to_numpy(), values, err_msg=col)
-
-    exported = tmp_path / "orcl-out.csv"
-    code, out = nt("data", "export", "ORCL", "--out", str(exported))
-    assert code == 0, out
-    again = _read_plain(exported, with_time=False)
-    for col, values in expected.items():
-        np.testing.assert_array_equal(again[col], values, err_msg=col)
+ROUND_TRIPS = [
+    # file, symbol, rows, spec, first, last, has a Time column
+    ("orcl-1995-2014.txt", "ORCL", 5036, "1d", "1995-01-03", "2014-12-31", False),
+    ("2006-min-005.txt", "EUIDX", 2142, "5m", "2006-01-02T09:05:00Z", "2006-01-30T17:30:00Z", True),
+]
 
 
 @pytest.mark.shared_data
-def test_import_5_minute_file_round_trips_through_catalog_unchanged(
-    nt_home: Path, shared_data: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "symbol", "rows", "spec", "first", "last", "with_time"),
+    ROUND_TRIPS,
+    ids=["orcl-daily", "index-5m"],
+)
+def test_import_real_file_round_trips_through_catalog_unchanged(
+    nt_home: Path,
+    shared_data: Path,
+    tmp_path: Path,
+    name: str,
+    symbol: str,
+    rows: int,
+    spec: str,
+    first: str,
+    last: str,
+    with_time: bool,
 ) -> None:
-    src = shared_data / "2006-min-005.txt"
-    code, out = nt("data", "import", str(src), "--symbol", "EUIDX")
+    src = shared_data / name
+    code, out = nt("data", "import", str(src), "--symbol", symbol)
     assert code == 0, out
-    assert out["rows_written"] == 2142
-    assert out["spec"] == "5m"
-    expected = _read_plain(src, with_time=True)
-    stored = Catalog(nt_home / "catalog").read_bars("EUIDX", "5m")
+    assert (out["rows_written"], out["spec"], out["first"], out["last"]) == (
+        rows,
+        spec,
+        first,
+        last,
+    )
+    expected = _read_plain(src, with_time=with_time)
+    stored = Catalog(nt_home / "catalog").read_bars(symbol, spec)
     for col, values in expected.items():
         np.testing.assert_array_equal(stored[col].to_numpy(), values, err_msg=col)
 
-    exported = tmp_path / "min5.csv"
-    code, _ = nt("data", "export", "EUIDX", "--out", str(exported))
-    assert code == 0
-    again = _read_plain(exported, with_time=True)
+    exported = tmp_path / "exported.csv"
+    code, out = nt("data", "export", symbol, "--out", str(exported))
+    assert code == 0, out
+    again = _read_plain(exported, with_time=with_time)
     for col, values in expected.items():
         np.testing.assert_array_equal(again[col], values, err_msg=col)
 
