@@ -1,0 +1,826 @@
+"""Numba kernels of the vectorized engine (numpy in, numpy out; no pandas, no Python objects).
+
+Contract (vectorbt's ``nb.py`` convention): every function here is ``@njit(cache=True)`` and ends
+in ``_nb``; inputs are float64/int64 arrays and scalars; records are structured arrays with the
+dtypes of :mod:`neural_trader.backtest.records`. The per-order arithmetic is *not* written here:
+it is the plain Python of :mod:`neural_trader.backtest.models`, compiled below with
+``njit(cache=True)(func)``, so the event engine, which calls the same functions uncompiled,
+performs the same IEEE operations in the same order (docs/decisions/0006).
+
+Per bar ``t`` of one account:
+
+* ``fill="open"``: the target in force after bar ``t-1`` executes at ``open[t]``; then the
+  stop/take-profit walk covers the whole of bar ``t`` (the rest of an entry bar counts).
+* ``fill="close"``: the stop walk covers bar ``t`` for a position held from before; then bar
+  ``t``'s target executes at ``close[t]``.
+* ``equity[t] = cash[t] + position[t] * close[t]`` after everything of bar ``t``.
+
+A target is NaN (keep the previous one) or is clipped to [-1, 1] ([0, 1] when long-only); the
+engine acts when it differs from the last target it acted on, or every bar with
+``every_bar`` for the re-sizing sizers. A position that has to cross zero is closed by one
+order and re-opened by another (two order records, two trade records). After a stop or
+take-profit exit no order is sent until the target changes.
+
+Mutable per-account state lives in small arrays (``fst``/``ist``/``acct``/``cnt``) because
+numba helpers cannot rebind their caller's scalars; record buffers double when full and are
+returned by every helper that may reallocate them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from neural_trader.backtest.models import fees, sizing, slippage, stops
+from neural_trader.backtest.records import (
+    ORDER_DTYPE,
+    REASON_END,
+    REASON_SIGNAL,
+    SKIPPED_DTYPE,
+    TRADE_DTYPE,
+)
+
+__all__ = [
+    "SIZER_ALL_IN",
+    "SIZER_CODES",
+    "SIZER_FIXED",
+    "SIZER_TARGET_WEIGHT",
+    "SIZER_VOL_TARGET",
+    "rolling_sigma_nb",
+    "simulate_grid_nb",
+    "simulate_nb",
+    "simulate_portfolio_nb",
+]
+
+SIZER_ALL_IN = 0
+SIZER_FIXED = 1
+SIZER_TARGET_WEIGHT = 2
+SIZER_VOL_TARGET = 3
+SIZER_CODES = {
+    "all_in": SIZER_ALL_IN,
+    "fixed": SIZER_FIXED,
+    "target_weight": SIZER_TARGET_WEIGHT,
+    "vol_target": SIZER_VOL_TARGET,
+}
+
+# The shared scalar models, compiled from the very source the event engine runs.
+order_fee_nb = njit(cache=True)(fees.order_fee)
+cash_after_fill_nb = njit(cache=True)(fees.cash_after_fill)
+execution_price_nb = njit(cache=True)(slippage.execution_price)
+sign_nb = njit(cache=True)(sizing.sign)
+all_in_quantity_nb = njit(cache=True)(sizing.all_in_quantity)
+fixed_position_nb = njit(cache=True)(sizing.fixed_position)
+target_weight_position_nb = njit(cache=True)(sizing.target_weight_position)
+vol_target_weight_nb = njit(cache=True)(sizing.vol_target_weight)
+window_sigma_nb = njit(cache=True)(sizing.window_sigma)
+round_to_lot_nb = njit(cache=True)(sizing.round_to_lot)
+order_check_nb = njit(cache=True)(sizing.order_check)
+stop_prices_nb = njit(cache=True)(stops.stop_prices)
+walk_stops_nb = njit(cache=True)(stops.walk_stops)
+
+# Columns of the per-account state arrays.
+F_POS = 0  # signed position
+F_QIN = 1  # quantity entered in the open trade
+F_VIN = 2  # notional entered
+F_QOUT = 3  # quantity exited so far
+F_VOUT = 4  # notional exited so far
+F_FEES = 5  # fees of the open trade
+N_F = 6
+I_SIDE = 0  # side of the open trade
+I_EIDX = 1  # its entry bar
+I_ETS = 2  # its entry timestamp
+N_I = 3
+C_ORDERS = 0
+C_TRADES = 1
+C_SKIPPED = 2
+C_OVERFLOW = 3
+N_C = 4
+
+
+@njit(cache=True)
+def rolling_sigma_nb(close: Any, lookback: int, periods_per_year: float) -> Any:
+    """Annualised sample std of the ``lookback`` log returns ending at each bar (NaN warm-up)."""
+    n = close.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    for t in range(n):
+        out[t] = window_sigma_nb(close, t, lookback, periods_per_year)
+    return out
+
+
+@njit(cache=True)
+def _write_trade_nb(
+    trades: Any,
+    cnt: Any,
+    fst: Any,
+    ist: Any,
+    j: int,
+    col: int,
+    exit_idx: int,
+    exit_ts: int,
+    reason: int,
+    is_open: bool,
+    open_qty: float,
+    mark: float,
+) -> None:
+    """Append the round trip of account ``j``; an open one is marked at ``mark``."""
+    k = cnt[C_TRADES]
+    if k >= trades.shape[0]:  # the caller reruns with larger buffers
+        cnt[C_OVERFLOW] = 1
+        return
+    qin = fst[j, F_QIN]
+    vin = fst[j, F_VIN]
+    qout = fst[j, F_QOUT] + open_qty
+    vout = fst[j, F_VOUT] + open_qty * mark
+    paid = fst[j, F_FEES]
+    side = ist[j, I_SIDE]
+    pnl = vout - vin - paid if side > 0 else vin - vout - paid
+    r = trades[k]
+    r["entry_idx"] = ist[j, I_EIDX]
+    r["exit_idx"] = exit_idx
+    r["entry_ts"] = ist[j, I_ETS]
+    r["exit_ts"] = exit_ts
+    r["side"] = side
+    r["quantity"] = qin
+    r["entry_price"] = vin / qin
+    r["exit_price"] = vout / qout if qout > 0.0 else np.nan
+    r["pnl"] = pnl
+    r["return"] = pnl / vin
+    r["fees"] = paid
+    r["exit_reason"] = reason
+    r["is_open"] = is_open
+    cnt[C_TRADES] = k + 1
+
+
+@njit(cache=True)
+def _fill_nb(
+    j: int,
+    side: int,
+    wanted: float,
+    base: float,
+    reason: int,
+    close_all: bool,
+    idx: int,
+    ts: int,
+    col: int,
+    acct: Any,
+    fst: Any,
+    ist: Any,
+    cnt: Any,
+    orders: Any,
+    trades: Any,
+    skipped: Any,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+) -> bool:
+    """Send one order that never crosses zero (callers split flips); report it if skipped.
+
+    A full close is not lot-rounded (the position already is a number of lots, and rounding
+    it could leave dust) but still faces the minimums. Returns whether the order was filled.
+    """
+    p = execution_price_nb(base, side, slip)
+    q = wanted if close_all else round_to_lot_nb(wanted, lot_size)
+    code = order_check_nb(q, p, 0.0 if close_all else lot_size, min_size, min_notional)
+    if code != 0:
+        k = cnt[C_SKIPPED]
+        if k >= skipped.shape[0]:
+            cnt[C_OVERFLOW] = 1
+            return False
+        s = skipped[k]
+        s["idx"] = idx
+        s["ts"] = ts
+        s["side"] = side
+        s["quantity"] = wanted
+        s["price"] = p
+        s["reason"] = code
+        s["col"] = col
+        cnt[C_SKIPPED] = k + 1
+        return False
+    fee = order_fee_nb(q, p, fee_rate, fixed_fee)
+    acct[0] = cash_after_fill_nb(acct[0], side, q, p, fee)
+    k = cnt[C_ORDERS]
+    if k < orders.shape[0]:
+        o = orders[k]
+        o["idx"] = idx
+        o["ts"] = ts
+        o["side"] = side
+        o["quantity"] = q
+        o["price"] = p
+        o["fee"] = fee
+        o["reason"] = reason
+        o["col"] = col
+        cnt[C_ORDERS] = k + 1
+    else:  # keep the account right; the caller reruns with larger buffers
+        cnt[C_OVERFLOW] = 1
+
+    pos = fst[j, F_POS]
+    new_pos = 0.0 if close_all else pos + side * q
+    if pos == 0.0:
+        ist[j, I_SIDE] = side
+        ist[j, I_EIDX] = idx
+        ist[j, I_ETS] = ts
+        fst[j, F_QIN] = q
+        fst[j, F_VIN] = q * p
+        fst[j, F_QOUT] = 0.0
+        fst[j, F_VOUT] = 0.0
+        fst[j, F_FEES] = fee
+    elif side == ist[j, I_SIDE]:
+        fst[j, F_QIN] += q
+        fst[j, F_VIN] += q * p
+        fst[j, F_FEES] += fee
+    else:
+        fst[j, F_QOUT] += q
+        fst[j, F_VOUT] += q * p
+        fst[j, F_FEES] += fee
+        if new_pos == 0.0:
+            _write_trade_nb(trades, cnt, fst, ist, j, col, idx, ts, reason, False, 0.0, 0.0)
+    fst[j, F_POS] = new_pos
+    return True
+
+
+@njit(cache=True)
+def _move_to_nb(
+    j: int,
+    desired: float,
+    base: float,
+    idx: int,
+    ts: int,
+    col: int,
+    acct: Any,
+    fst: Any,
+    ist: Any,
+    cnt: Any,
+    orders: Any,
+    trades: Any,
+    skipped: Any,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+) -> None:
+    """Trade account ``j`` toward ``desired``; crossing zero is a close plus an open."""
+    pos = fst[j, F_POS]
+    if desired == pos or desired != desired:
+        return
+    if pos != 0.0 and sign_nb(desired) != sign_nb(pos):
+        side = -sign_nb(pos)
+        ok = _fill_nb(
+            j, side, abs(pos), base, REASON_SIGNAL, True, idx, ts, col, acct, fst, ist, cnt,
+            orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
+        )  # fmt: skip
+        if not ok or desired == 0.0:
+            return
+        pos = 0.0
+    delta = desired - pos
+    _fill_nb(
+        j, sign_nb(delta), abs(delta), base, REASON_SIGNAL, False, idx, ts, col, acct, fst, ist,
+        cnt, orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _simulate_column_nb(
+    open_: Any,
+    high: Any,
+    low: Any,
+    close: Any,
+    ts: Any,
+    targets: Any,
+    sigma: Any,
+    col: int,
+    cash0: float,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    fill_open: bool,
+    sizer: int,
+    fraction: float,
+    quantity: float,
+    vol_target: float,
+    max_leverage: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+    stop_loss: float,
+    take_profit: float,
+    cash_out: Any,
+    pos_out: Any,
+    eq_out: Any,
+    record_series: bool,
+    orders: Any,
+    trades: Any,
+    skipped: Any,
+    cnt: Any,
+) -> Any:
+    """One account over one target column; see the module docstring for the bar timeline.
+
+    Writes into the caller's record buffers and never reallocates them (rebinding arrays
+    inside the bar loop costs numba reference counting on every bar: 20x slower); on
+    overflow it sets ``cnt[C_OVERFLOW]`` and :func:`_run_column_nb` reruns with more room.
+    Returns (final cash, final position, final equity).
+    """
+    n = close.shape[0]
+    acct = np.empty(1, dtype=np.float64)
+    acct[0] = cash0
+    fst = np.zeros((1, N_F), dtype=np.float64)
+    ist = np.zeros((1, N_I), dtype=np.int64)
+    lo = 0.0 if long_only else -1.0
+    has_stops = stop_loss == stop_loss or take_profit == take_profit
+    resize = every_bar and sizer != SIZER_ALL_IN
+
+    tgt = 0.0  # target in force (NaN-filled, clipped)
+    acted = 0.0  # last target the engine acted on
+    stopped = False  # after a stop exit: wait for the target to change
+
+    for t in range(n):
+        for phase in range(2):
+            # phase 0: execution at the open (fill="open"); phase 1: at the close.
+            if phase == 0:
+                if not fill_open or t == 0:
+                    continue
+                base = open_[t]
+                sig_t = t - 1
+            else:
+                # fill="close": the stop walk of this bar comes before the close execution.
+                if not fill_open and has_stops and fst[0, F_POS] != 0.0:
+                    stopped = _stop_walk_nb(
+                        t, ts[t], col, open_[t], high[t], low[t], close[t], stop_loss,
+                        take_profit, stopped, acct, fst, ist, cnt, orders, trades, skipped,
+                        fee_rate, fixed_fee, slip, min_size, min_notional,
+                    )  # fmt: skip
+                raw = targets[t]
+                if raw == raw:
+                    tgt = min(1.0, max(lo, raw))
+                if fill_open:
+                    break
+                base = close[t]
+                sig_t = t
+            changed = tgt != acted
+            if stopped:
+                if not changed:
+                    continue
+                stopped = False
+            if not changed and not resize:
+                continue
+            acted = tgt
+            pos = fst[0, F_POS]
+            if sizer == SIZER_ALL_IN:
+                if pos != 0.0 and sign_nb(tgt) != sign_nb(pos):
+                    _fill_nb(
+                        0, -sign_nb(pos), abs(pos), base, REASON_SIGNAL, True, t, ts[t], col,
+                        acct, fst, ist, cnt, orders, trades, skipped, fee_rate, fixed_fee, slip,
+                        lot_size, min_size, min_notional,
+                    )  # fmt: skip
+                if tgt != 0.0 and fst[0, F_POS] == 0.0:
+                    side = sign_nb(tgt)
+                    p = execution_price_nb(base, side, slip)
+                    q = all_in_quantity_nb(acct[0], p, tgt, fraction, fee_rate)
+                    _fill_nb(
+                        0, side, q, base, REASON_SIGNAL, False, t, ts[t], col, acct, fst, ist,
+                        cnt, orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size,
+                        min_size, min_notional,
+                    )  # fmt: skip
+            else:
+                if sizer == SIZER_FIXED:
+                    desired = fixed_position_nb(tgt, quantity)
+                else:
+                    w = tgt
+                    if sizer == SIZER_VOL_TARGET:
+                        w = vol_target_weight_nb(tgt, sigma[sig_t], vol_target, max_leverage)
+                    equity = acct[0] + pos * base
+                    desired = target_weight_position_nb(w, equity, base, pos, slip)
+                _move_to_nb(
+                    0, desired, base, t, ts[t], col, acct, fst, ist, cnt, orders, trades,
+                    skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
+                )  # fmt: skip
+        if fill_open and has_stops and fst[0, F_POS] != 0.0:
+            stopped = _stop_walk_nb(
+                t, ts[t], col, open_[t], high[t], low[t], close[t], stop_loss, take_profit,
+                stopped, acct, fst, ist, cnt, orders, trades, skipped, fee_rate, fixed_fee,
+                slip, min_size, min_notional,
+            )  # fmt: skip
+        if record_series:
+            cash_out[t] = acct[0]
+            pos_out[t] = fst[0, F_POS]
+            eq_out[t] = acct[0] + fst[0, F_POS] * close[t]
+
+    final_eq = acct[0]
+    if n > 0:
+        final_eq = acct[0] + fst[0, F_POS] * close[n - 1]
+        if fst[0, F_POS] != 0.0:
+            _write_trade_nb(
+                trades, cnt, fst, ist, 0, col, n - 1, ts[n - 1], REASON_END, True,
+                abs(fst[0, F_POS]), close[n - 1],
+            )  # fmt: skip
+    return acct[0], fst[0, F_POS], final_eq
+
+
+@njit(cache=True)
+def _capacity_nb(targets: Any, long_only: bool, resize: bool) -> int:
+    """Record room that rarely overflows: each change of the in-force target acts once
+    (at most two orders: close and open) and allows at most one stop exit after it; with
+    per-bar re-sizing every bar may act."""
+    n: int = targets.shape[0]
+    if resize:
+        return 3 * n + 4
+    lo = 0.0 if long_only else -1.0
+    tgt = 0.0
+    changes = 0
+    for t in range(n):
+        raw = targets[t]
+        if raw == raw:
+            new = min(1.0, max(lo, raw))
+            if new != tgt:
+                changes += 1
+                tgt = new
+    return 3 * changes + 4
+
+
+@njit(cache=True)
+def _run_column_nb(
+    open_: Any,
+    high: Any,
+    low: Any,
+    close: Any,
+    ts: Any,
+    targets: Any,
+    sigma: Any,
+    col: int,
+    cash0: float,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    fill_open: bool,
+    sizer: int,
+    fraction: float,
+    quantity: float,
+    vol_target: float,
+    max_leverage: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+    stop_loss: float,
+    take_profit: float,
+    cash_out: Any,
+    pos_out: Any,
+    eq_out: Any,
+    record_series: bool,
+) -> Any:
+    """Size the record buffers, simulate, and rerun with 4x the room on overflow (only a
+    stop exit refused by the minimums bar after bar can exceed the first estimate)."""
+    cap = _capacity_nb(targets, long_only, every_bar and sizer != SIZER_ALL_IN)
+    while True:
+        orders = np.empty(cap, dtype=ORDER_DTYPE)
+        trades = np.empty(cap + 1, dtype=TRADE_DTYPE)
+        skipped = np.empty(cap, dtype=SKIPPED_DTYPE)
+        cnt = np.zeros(N_C, dtype=np.int64)
+        fc, fp, fe = _simulate_column_nb(
+            open_, high, low, close, ts, targets, sigma, col, cash0, fee_rate, fixed_fee, slip,
+            fill_open, sizer, fraction, quantity, vol_target, max_leverage, lot_size, min_size,
+            min_notional, long_only, every_bar, stop_loss, take_profit, cash_out, pos_out,
+            eq_out, record_series, orders, trades, skipped, cnt,
+        )  # fmt: skip
+        if cnt[C_OVERFLOW] == 0:
+            return (
+                orders[: cnt[C_ORDERS]].copy(),
+                trades[: cnt[C_TRADES]].copy(),
+                skipped[: cnt[C_SKIPPED]].copy(),
+                fc,
+                fp,
+                fe,
+            )
+        cap *= 4
+
+
+@njit(cache=True)
+def _stop_walk_nb(
+    t: int,
+    ts_t: int,
+    col: int,
+    o: float,
+    h: float,
+    lw: float,
+    c: float,
+    stop_loss: float,
+    take_profit: float,
+    stopped: bool,
+    acct: Any,
+    fst: Any,
+    ist: Any,
+    cnt: Any,
+    orders: Any,
+    trades: Any,
+    skipped: Any,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    min_size: float,
+    min_notional: float,
+) -> bool:
+    """Walk bar ``t`` for the open position; exit at the level (or the open on a gap)."""
+    side = ist[0, I_SIDE]
+    entry = fst[0, F_VIN] / fst[0, F_QIN]
+    sl_price, tp_price = stop_prices_nb(entry, side, stop_loss, take_profit)
+    hit, level, reason = walk_stops_nb(o, h, lw, c, side, sl_price, tp_price)
+    if hit:
+        pos = fst[0, F_POS]
+        ok = _fill_nb(
+            0, -side, abs(pos), level, reason, True, t, ts_t, col, acct, fst, ist, cnt, orders,
+            trades, skipped, fee_rate, fixed_fee, slip, 0.0, min_size, min_notional,
+        )  # fmt: skip
+        if ok:
+            stopped = True
+    return stopped
+
+
+@njit(cache=True)
+def simulate_nb(
+    open_: Any,
+    high: Any,
+    low: Any,
+    close: Any,
+    ts: Any,
+    targets: Any,
+    sigma: Any,
+    cash: float,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    fill_open: bool,
+    sizer: int,
+    fraction: float,
+    quantity: float,
+    vol_target: float,
+    max_leverage: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+    stop_loss: float,
+    take_profit: float,
+) -> Any:
+    """One account, one target column: (cash, position, equity, orders, trades, skipped).
+
+    ``sigma`` is the annualised volatility per bar (:func:`rolling_sigma_nb`), read only by
+    the ``vol_target`` sizer (pass NaNs otherwise). ``stop_loss``/``take_profit`` are fractions
+    of the entry price, NaN = off. ``sizer`` is a code of :data:`SIZER_CODES`.
+    """
+    n = close.shape[0]
+    cash_out = np.empty(n, dtype=np.float64)
+    pos_out = np.empty(n, dtype=np.float64)
+    eq_out = np.empty(n, dtype=np.float64)
+    orders, trades, skipped, _c, _p, _e = _run_column_nb(
+        open_, high, low, close, ts, targets, sigma, 0, cash, fee_rate, fixed_fee, slip,
+        fill_open, sizer, fraction, quantity, vol_target, max_leverage, lot_size, min_size,
+        min_notional, long_only, every_bar, stop_loss, take_profit, cash_out, pos_out, eq_out,
+        True,
+    )  # fmt: skip
+    return cash_out, pos_out, eq_out, orders, trades, skipped
+
+
+@njit(cache=True, parallel=True)
+def simulate_grid_nb(
+    open_: Any,
+    high: Any,
+    low: Any,
+    close: Any,
+    ts: Any,
+    targets: Any,
+    sigma: Any,
+    cash: float,
+    fee_rates: Any,
+    fixed_fees: Any,
+    slips: Any,
+    fill_open: bool,
+    sizer: int,
+    fraction: float,
+    quantity: float,
+    vol_target: float,
+    max_leverage: float,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+    stop_losses: Any,
+    take_profits: Any,
+    record_equity: bool,
+) -> Any:
+    """Many independent accounts over the same bars, one per row of ``targets`` (k, n).
+
+    Columns run in parallel (``prange``); each has its own fee rate, fixed fee, slippage,
+    stop-loss and take-profit (arrays of length k). Returns per column: final cash, final
+    position, final equity, order count, closed-trade count, open-trade count, skipped count,
+    and the equity curves (k, n) when ``record_equity`` (else shape (k, 0)): a 1,000 x 1M grid
+    of curves would need 8 GB, so summaries are the default currency of a sweep.
+    """
+    k = targets.shape[0]
+    n = close.shape[0]
+    final_cash = np.empty(k, dtype=np.float64)
+    final_pos = np.empty(k, dtype=np.float64)
+    final_eq = np.empty(k, dtype=np.float64)
+    n_orders = np.empty(k, dtype=np.int64)
+    n_closed = np.empty(k, dtype=np.int64)
+    n_open = np.empty(k, dtype=np.int64)
+    n_skipped = np.empty(k, dtype=np.int64)
+    width = n if record_equity else 0
+    equity = np.empty((k, width), dtype=np.float64)
+    for c in prange(k):
+        cash_out = np.empty(width, dtype=np.float64)
+        pos_out = np.empty(width, dtype=np.float64)
+        orders, trades, skipped, fc, fp, fe = _run_column_nb(
+            open_, high, low, close, ts, targets[c], sigma, c, cash, fee_rates[c], fixed_fees[c],
+            slips[c], fill_open, sizer, fraction, quantity, vol_target, max_leverage, lot_size,
+            min_size, min_notional, long_only, every_bar, stop_losses[c], take_profits[c],
+            cash_out, pos_out, equity[c], record_equity,
+        )  # fmt: skip
+        final_cash[c] = fc
+        final_pos[c] = fp
+        final_eq[c] = fe
+        n_orders[c] = orders.shape[0]
+        still_open = 0
+        for i in range(trades.shape[0]):
+            if trades[i]["is_open"]:
+                still_open += 1
+        n_open[c] = still_open
+        n_closed[c] = trades.shape[0] - still_open
+        n_skipped[c] = skipped.shape[0]
+    return final_cash, final_pos, final_eq, n_orders, n_closed, n_open, n_skipped, equity
+
+
+@njit(cache=True)
+def _portfolio_core_nb(
+    open_: Any,
+    close: Any,
+    ts: Any,
+    weights: Any,
+    cash: float,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    fill_open: bool,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+    orders: Any,
+    trades: Any,
+    skipped: Any,
+    cnt: Any,
+    cash_out: Any,
+    pos_out: Any,
+    eq_out: Any,
+) -> None:
+    """Several assets sharing one cash account, sized by target weight.
+
+    ``open_``, ``close`` and ``weights`` are (n, m). A weight row is NaN-filled per asset and
+    clipped like a target. When any asset's weight changes (or every bar with ``every_bar``)
+    the whole book is rebalanced at the execution point: desired positions
+    ``w_j * equity / p_j`` are computed once from ``equity = cash + sum(pos_j * base_j)``,
+    then every order that sells is sent before any order that buys, so the cash a sale frees
+    is there before a purchase spends it (fees may still leave cash slightly below zero when
+    the weights sum to 1). No stops here (weights have no stop options). Writes into the
+    caller's buffers; sets ``cnt[C_OVERFLOW]`` when they are too small.
+    """
+    n = close.shape[0]
+    m = close.shape[1]
+    acct = np.empty(1, dtype=np.float64)
+    acct[0] = cash
+    fst = np.zeros((m, N_F), dtype=np.float64)
+    ist = np.zeros((m, N_I), dtype=np.int64)
+    lo = 0.0 if long_only else -1.0
+    tgt = np.zeros(m, dtype=np.float64)
+    acted = np.zeros(m, dtype=np.float64)
+    desired = np.empty(m, dtype=np.float64)
+
+    for t in range(n):
+        for phase in range(2):
+            if phase == 0:
+                if not fill_open or t == 0:
+                    continue
+                base_row = open_[t]
+            else:
+                for j in range(m):
+                    raw = weights[t, j]
+                    if raw == raw:
+                        tgt[j] = min(1.0, max(lo, raw))
+                if fill_open:
+                    break
+                base_row = close[t]
+            changed = False
+            for j in range(m):
+                if tgt[j] != acted[j]:
+                    changed = True
+            if not changed and not every_bar:
+                continue
+            equity = acct[0]
+            for j in range(m):
+                equity += fst[j, F_POS] * base_row[j]
+            for j in range(m):
+                acted[j] = tgt[j]
+                desired[j] = target_weight_position_nb(
+                    tgt[j], equity, base_row[j], fst[j, F_POS], slip
+                )
+            for buys in range(2):
+                for j in range(m):
+                    pos = fst[j, F_POS]
+                    if (buys == 0 and desired[j] < pos) or (buys == 1 and desired[j] > pos):
+                        _move_to_nb(
+                            j, desired[j], base_row[j], t, ts[t], j, acct, fst, ist, cnt, orders,
+                            trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size,
+                            min_notional,
+                        )  # fmt: skip
+        cash_out[t] = acct[0]
+        eq = acct[0]
+        for j in range(m):
+            pos_out[t, j] = fst[j, F_POS]
+            eq += fst[j, F_POS] * close[t, j]
+        eq_out[t] = eq
+
+    if n > 0:
+        for j in range(m):
+            if fst[j, F_POS] != 0.0:
+                _write_trade_nb(
+                    trades, cnt, fst, ist, j, j, n - 1, ts[n - 1], REASON_END, True,
+                    abs(fst[j, F_POS]), close[n - 1, j],
+                )  # fmt: skip
+
+
+@njit(cache=True)
+def simulate_portfolio_nb(
+    open_: Any,
+    close: Any,
+    ts: Any,
+    weights: Any,
+    cash: float,
+    fee_rate: float,
+    fixed_fee: float,
+    slip: float,
+    fill_open: bool,
+    lot_size: float,
+    min_size: float,
+    min_notional: float,
+    long_only: bool,
+    every_bar: bool,
+) -> Any:
+    """Several assets sharing one cash account, sized by target weight.
+
+    Returns (cash (n), positions (n, m), equity (n), orders, trades, skipped); records carry
+    the asset index in ``col``. See :func:`_portfolio_core_nb` for the rebalancing rules.
+    """
+    n = close.shape[0]
+    m = close.shape[1]
+    rows = 0
+    if every_bar:
+        rows = n
+    else:
+        prev = np.zeros(m, dtype=np.float64)
+        lo = 0.0 if long_only else -1.0
+        for t in range(n):
+            hit = False
+            for j in range(m):
+                raw = weights[t, j]
+                if raw == raw:
+                    new = min(1.0, max(lo, raw))
+                    if new != prev[j]:
+                        hit = True
+                        prev[j] = new
+            if hit:
+                rows += 1
+    cap = 2 * m * rows + m + 4
+    cash_out = np.empty(n, dtype=np.float64)
+    pos_out = np.empty((n, m), dtype=np.float64)
+    eq_out = np.empty(n, dtype=np.float64)
+    while True:
+        orders = np.empty(cap, dtype=ORDER_DTYPE)
+        trades = np.empty(cap + m, dtype=TRADE_DTYPE)
+        skipped = np.empty(cap, dtype=SKIPPED_DTYPE)
+        cnt = np.zeros(N_C, dtype=np.int64)
+        _portfolio_core_nb(
+            open_, close, ts, weights, cash, fee_rate, fixed_fee, slip, fill_open, lot_size,
+            min_size, min_notional, long_only, every_bar, orders, trades, skipped, cnt, cash_out,
+            pos_out, eq_out,
+        )  # fmt: skip
+        if cnt[C_OVERFLOW] == 0:
+            return (
+                cash_out,
+                pos_out,
+                eq_out,
+                orders[: cnt[C_ORDERS]].copy(),
+                trades[: cnt[C_TRADES]].copy(),
+                skipped[: cnt[C_SKIPPED]].copy(),
+            )
+        cap *= 4
