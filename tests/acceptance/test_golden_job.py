@@ -6,18 +6,26 @@ log-normal steps from the new-style generator, no leading 1000 bar, prices round
 decimals (without the rounding the zero-fee equity is 6205.3599228, 3e-8 off).
 ``13,832`` counts entries: 13,831 closed round trips plus the one still open at the end.
 The fee case confirms 0006's all-in rule ``qty = cash / (p * (1 + fee_rate))``.
+
+Both engines reproduce the published numbers: the vector engine from whole target arrays, the
+event engine from a strategy that computes the same crossover bar by bar with the incremental
+``SMA`` indicators, and the two agree bit for bit on every bar (docs/decisions/0006).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 from neural_trader.backtest import BacktestConfig, run_vector_targets
-from neural_trader.strategies.base import StrategyData
+from neural_trader.backtest.event import run_event
+from neural_trader.core.data import Bar
+from neural_trader.indicators.incremental import SMA
+from neural_trader.strategies.base import Strategy, StrategyContext, StrategyData
 
 FloatArray = npt.NDArray[np.float64]
 N = 1_000_000
@@ -73,6 +81,30 @@ def reference_all_in(close: FloatArray, targets: FloatArray, fee: float, cash: f
     return cash + position * float(close[-1])
 
 
+class GoldenCross(Strategy):
+    """:func:`crossover_targets` bar by bar: incremental SMA(10)/SMA(50), the sign of their
+    difference carried through ties, 1 on a cross above and 0 on a cross below."""
+
+    name = "golden_cross"
+
+    def on_start(self, ctx: StrategyContext, **kwargs: Any) -> None:
+        self.fast = SMA(10)
+        self.slow = SMA(50)
+        self.sign = 0.0
+
+    def on_bar(self, ctx: StrategyContext, bar: Bar, **kwargs: Any) -> None:
+        diff = self.fast.update(bar.close) - self.slow.update(bar.close)
+        if diff != diff or diff == 0.0:
+            return
+        sign = 1.0 if diff > 0.0 else -1.0
+        prev = self.sign
+        self.sign = sign
+        if prev < 0.0 < sign:
+            ctx.target(1.0)
+        elif sign < 0.0 < prev:
+            ctx.target(0.0)
+
+
 GOLDEN = BacktestConfig(cash=10_000.0, fill="close", long_only=True)
 
 
@@ -110,3 +142,26 @@ def test_engine_equals_plain_reference_loop_on_sample(fee: float) -> None:
     res = run_vector_targets(targets, as_data(close), GOLDEN.model_copy(update={"fee_rate": fee}))
     expected = reference_all_in(close, targets, fee, 10_000.0)
     assert res.final_equity == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("fee", "equity", "rel"), [(0.0, 6205.3601201, 1e-9), (0.001, 6.0100066e-09, 1e-6)]
+)
+def test_event_engine_reproduces_golden_job_and_equals_vector_engine(
+    golden: tuple[FloatArray, FloatArray], fee: float, equity: float, rel: float
+) -> None:
+    close, targets = golden
+    data = as_data(close)
+    config = GOLDEN.model_copy(update={"fee_rate": fee})
+    ev = run_event(GoldenCross(), data, config)
+    assert ev.final_equity == pytest.approx(equity, rel=rel)
+    assert len(ev.trades) == 13_832
+    assert ev.trade_count == 13_831
+    assert ev.open_trades == 1
+    vec = run_vector_targets(targets, data, config)
+    np.testing.assert_array_equal(ev.equity, vec.equity)
+    np.testing.assert_array_equal(ev.position, vec.position)
+    for name in ev.orders.dtype.names or ():
+        np.testing.assert_array_equal(ev.orders[name], vec.orders[name], err_msg=name)
+    for name in ev.trades.dtype.names or ():
+        np.testing.assert_array_equal(ev.trades[name], vec.trades[name], err_msg=name)

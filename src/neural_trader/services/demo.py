@@ -23,6 +23,13 @@ __all__ = ["DemoReport", "DemoSeries", "run_demo"]
 
 DEMO_CALENDAR = "XNYS"
 DAILY = BarSpec.parse("1d")
+DEMO_BACKTEST_SYMBOL = "SPX"
+DEMO_CASH = 10_000.0
+DEMO_FEES = 0.001
+DEMO_BACKTEST_SETTINGS = (
+    f"{DEMO_BACKTEST_SYMBOL} daily, default parameters, {DEMO_CASH:,.0f} cash, "
+    f"{DEMO_FEES:.1%} fee per side, signals act at the next open (vectorized engine)"
+)
 
 
 class DemoSeries(BaseModel):
@@ -38,10 +45,25 @@ class DemoSeries(BaseModel):
     validation: ReportSummary
 
 
+class DemoBacktest(BaseModel):
+    strategy: str
+    symbol: str
+    final_equity: float
+    total_return: float | None
+    cagr: float | None
+    sharpe: float | None
+    max_drawdown: float | None
+    trades: int
+    win_rate: float | None
+    exposure: float | None
+
+
 class DemoReport(BaseModel):
     catalog: str
     calendar: str
     series: list[DemoSeries]
+    backtests: list[DemoBacktest]
+    backtest_settings: str
     steps: list[str]
     seconds: float
 
@@ -94,10 +116,43 @@ def run_demo(
                 validation=ReportSummary.from_report(report),
             )
         )
+    backtests = _backtest_strategies(cat, DEMO_BACKTEST_SYMBOL, step)
     return DemoReport(
         catalog=str(cat.root),
         calendar=DEMO_CALENDAR,
         series=series,
+        backtests=backtests,
+        backtest_settings=DEMO_BACKTEST_SETTINGS,
         steps=steps,
         seconds=round(time.perf_counter() - t0, 3),
     )
+
+
+def _backtest_strategies(
+    cat: Catalog, symbol: str, step: Callable[[str], None]
+) -> list[DemoBacktest]:
+    """Every single-asset shipped strategy on the sample, default parameters, same costs."""
+    from neural_trader.services.research import run_backtest
+    from neural_trader.strategies import get_strategy, strategy_names
+
+    out: list[DemoBacktest] = []
+    for name in strategy_names():
+        if any(not r.optional for r in get_strategy(name).requires):
+            continue  # needs a second input (pairs): not a one-symbol comparison
+        r = run_backtest(name, symbol=symbol, cash=DEMO_CASH, fees=DEMO_FEES, catalog=cat)
+        out.append(
+            DemoBacktest(
+                strategy=name,
+                symbol=symbol,
+                final_equity=r.final_equity,
+                total_return=r.total_return,
+                cagr=r.cagr,
+                sharpe=r.sharpe,
+                max_drawdown=r.max_drawdown,
+                trades=r.trades,
+                win_rate=r.win_rate,
+                exposure=r.exposure,
+            )
+        )
+    step(f"backtested {len(out)} strategies on {symbol}")
+    return out

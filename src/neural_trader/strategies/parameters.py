@@ -130,7 +130,7 @@ class FloatParam(Param):
     def grid(self) -> list[Any]:
         if self.low is None or self.high is None or self.step is None:
             return [self.default]
-        n = round((self.high - self.low) / self.step)
+        n = math.floor((self.high - self.low) / self.step + 1e-9)
         return [round(self.low + i * self.step, 12) for i in range(n + 1)]
 
     def schema(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba import njit
 
 from neural_trader.backtest import models
 from neural_trader.backtest.records import (
@@ -19,7 +20,6 @@ from neural_trader.backtest.records import (
     SKIP_MIN_SIZE,
     SKIP_NONE,
 )
-from neural_trader.backtest.vector import nb
 
 NAN = math.nan
 
@@ -128,6 +128,14 @@ def test_walk_stops_off_levels_never_hit() -> None:
     assert models.walk_stops(100.0, 200.0, 1.0, 150.0, 1, NAN, NAN)[0] is False
 
 
+# The models compiled as the vector kernels compile them (module level: compiled once).
+all_in_quantity_nb = njit(models.all_in_quantity)
+target_weight_position_nb = njit(models.target_weight_position)
+execution_price_nb = njit(models.execution_price)
+order_fee_nb = njit(models.order_fee)
+round_to_lot_nb = njit(models.round_to_lot)
+walk_stops_nb = njit(models.walk_stops)
+
 finite = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False)
 
 
@@ -137,15 +145,15 @@ def test_compiled_models_equal_python_models_bit_for_bit(
     cash: float, price: float, target: float, fee: float, slip: float
 ) -> None:
     s = slip / 2e6  # a slippage in [0, 0.5)
-    assert nb.all_in_quantity_nb(cash, price, target, 1.0, fee) == models.all_in_quantity(
+    assert all_in_quantity_nb(cash, price, target, 1.0, fee) == models.all_in_quantity(
         cash, price, target, 1.0, fee
     )
-    assert nb.target_weight_position_nb(target, cash, price, 1.0, s) == (
+    assert target_weight_position_nb(target, cash, price, 1.0, s) == (
         models.target_weight_position(target, cash, price, 1.0, s)
     )
-    assert nb.execution_price_nb(price, -1, s) == models.execution_price(price, -1, s)
-    assert nb.order_fee_nb(cash, price, fee, 1.0) == models.order_fee(cash, price, fee, 1.0)
-    assert nb.round_to_lot_nb(cash, 0.1) == models.round_to_lot(cash, 0.1)
+    assert execution_price_nb(price, -1, s) == models.execution_price(price, -1, s)
+    assert order_fee_nb(cash, price, fee, 1.0) == models.order_fee(cash, price, fee, 1.0)
+    assert round_to_lot_nb(cash, 0.1) == models.round_to_lot(cash, 0.1)
     lvl = models.stop_prices(price, 1, 0.02, 0.03)
     bar = (price, price * 1.04, price * 0.97, price * (1 + target / 100))
-    assert nb.walk_stops_nb(*bar, 1, *lvl) == models.walk_stops(*bar, 1, *lvl)
+    assert walk_stops_nb(*bar, 1, *lvl) == models.walk_stops(*bar, 1, *lvl)

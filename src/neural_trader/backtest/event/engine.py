@@ -39,30 +39,21 @@ import numpy.typing as npt
 from neural_trader.backtest.config import BacktestConfig
 from neural_trader.backtest.event.context import BarView, EventContext
 from neural_trader.backtest.event.exchange import Fill, Ledger, SimulatedExchange
-from neural_trader.backtest.event.result import (
-    EventResult,
-    OrderRow,
-    SkipRow,
-    TradeBook,
-    _Series,
-    order_records,
-    skipped_records,
+from neural_trader.backtest.event.result import EventResult, ExecutionBook, _Series
+from neural_trader.backtest.models import window_sigma
+from neural_trader.backtest.models.execution import (
+    SIZER_CODES,
+    SIZER_VOL_TARGET,
+    execute_target,
+    stop_walk,
 )
-from neural_trader.backtest.models import (
-    all_in_quantity,
-    cash_after_fill,
-    execution_price,
-    fixed_position,
-    order_check,
-    order_fee,
-    round_to_lot,
-    sign,
-    stop_prices,
-    target_weight_position,
-    vol_target_weight,
-    window_sigma,
+from neural_trader.backtest.models.tradebook import (
+    C_ORDERS,
+    F_POS,
+    book_fill,
+    record_order,
+    record_skip,
 )
-from neural_trader.backtest.models.stops import walk_stops
 from neural_trader.backtest.records import REASON_SIGNAL
 from neural_trader.core.account import Account
 from neural_trader.core.clock import TestClock
@@ -325,9 +316,8 @@ class _Engine:
         self.cash = _Series(np.float64, expected_bars)
         self.position = _Series(np.float64, expected_bars)
         self.ts = _Series(np.int64, expected_bars)
-        self.order_rows: list[OrderRow] = []
-        self.skip_rows: list[SkipRow] = []
-        self.trades = TradeBook()
+        self.book = ExecutionBook(config.cash)
+        self.sizer = SIZER_CODES[config.sizer]
         self.wants_fills = type(strategy).on_fill is not Strategy.on_fill
         # Target state (0006): the last target acted on, and the block after a stop exit.
         self.last = 0.0
@@ -447,124 +437,92 @@ class _Engine:
         self.position.extend(ps)
         self.ts.extend(ts_a)
 
-    # -- targets (0006), step for step as backtest.vector.nb._simulate_column_nb ---------------
+    # -- targets (0006): the shared execution model, called only when something executes -----
 
     def _execute(
         self, want: float, idx: int, ts: int, base: float, closes: list[float], sig: int
     ) -> None:
-        """Act on ``want`` at ``base`` (the open or the close), per the configured sizer."""
-        changed = want != self.last
-        if self.stopped:
-            if not changed:
-                return
-            self.stopped = False
-        if not changed and not self.resize:
-            return
-        self.last = want
+        """Act on ``want`` at ``base`` (the open or the close): ``models.execute_target``."""
         cfg = self.config
-        led = self.ledger
-        pos = led.position
-        if cfg.sizer == "all_in":
-            if pos != 0.0 and sign(want) != sign(pos):
-                self._fill(-sign(pos), abs(pos), base, REASON_SIGNAL, True, idx, ts)
-            if want != 0.0 and led.position == 0.0:
-                side = sign(want)
-                p = execution_price(base, side, cfg.slippage)
-                q = all_in_quantity(led.cash, p, want, cfg.fraction, cfg.fee_rate)
-                self._fill(side, q, base, REASON_SIGNAL, False, idx, ts)
-            return
-        if cfg.sizer == "fixed":
-            desired = fixed_position(want, cfg.quantity)
-        else:
-            w = want
-            if cfg.sizer == "vol_target":
-                sigma = window_sigma(closes, sig, cfg.vol_lookback, cfg.periods_per_year)
-                w = vol_target_weight(want, sigma, cfg.vol_target, cfg.max_leverage)
-            equity = led.cash + pos * base
-            desired = target_weight_position(w, equity, base, pos, cfg.slippage)
-        if desired == pos or desired != desired:
-            return
-        if pos != 0.0 and sign(desired) != sign(pos):
-            # Crossing zero is a close plus an open: two orders, two round trips.
-            ok = self._fill(-sign(pos), abs(pos), base, REASON_SIGNAL, True, idx, ts)
-            if not ok or desired == 0.0:
-                return
-            pos = 0.0
-        delta = desired - pos
-        self._fill(sign(delta), abs(delta), base, REASON_SIGNAL, False, idx, ts)
-
-    def _fill(
-        self,
-        side: int,
-        wanted: float,
-        base: float,
-        reason: int,
-        close_all: bool,
-        idx: int,
-        ts: int,
-    ) -> bool:
-        """One order that never crosses zero: lot rounding, minimums, fee, cash, records.
-
-        A full close is not lot-rounded (the position already is lots; rounding could leave
-        dust) but still faces the minimums, as in the vector kernel's ``_fill_nb``.
-        """
-        cfg = self.config
-        p = execution_price(base, side, cfg.slippage)
-        q = wanted if close_all else round_to_lot(wanted, cfg.lot_size)
-        lot = 0.0 if close_all else cfg.lot_size
-        code = order_check(q, p, lot, cfg.min_size, cfg.min_notional)
-        if code != 0:
-            self.skip_rows.append((idx, ts, side, wanted, p, code, 0))
-            return False
-        fee = order_fee(q, p, cfg.fee_rate, cfg.fixed_fee)
-        led = self.ledger
-        led.cash = cash_after_fill(led.cash, side, q, p, fee)
-        before = led.position
-        after = 0.0 if close_all else before + side * q
-        led.position = after
-        self.order_rows.append((idx, ts, side, q, p, fee, reason, 0))
-        self.trades.execution(before, after, idx, ts, side, q, p, fee, reason)
-        if self.wants_fills:
-            self.fills += 1
-            fill = Fill(f"target-{self.fills}", idx, ts, side, q, p, fee, _REASON_NAMES[reason])
-            self.strategy.on_fill(self.ctx, fill)
-        return True
+        book = self.book
+        book.reserve(2)  # a flip writes two orders, one trade, or two skips
+        before = int(book.cnt[C_ORDERS])
+        sigma = math.nan
+        if self.sizer == SIZER_VOL_TARGET:
+            sigma = window_sigma(closes, sig, cfg.vol_lookback, cfg.periods_per_year)
+        self.last, self.stopped = execute_target(
+            book.acct, book.fst, book.ist, book.cnt, book.orders, book.trades, book.skipped, 0,
+            0, idx, ts, want, self.last, self.stopped, self.resize, base, sigma, self.sizer,
+            cfg.fraction, cfg.quantity, cfg.vol_target, cfg.max_leverage, cfg.fee_rate,
+            cfg.fixed_fee, cfg.slippage, cfg.lot_size, cfg.min_size, cfg.min_notional,
+        )  # fmt: skip
+        self._settle(before)
 
     def _walk(self, idx: int, ts: int, o: float, h: float, lo: float, c: float) -> None:
-        """Stop-loss / take-profit along the bar's path for the target position (0006)."""
-        book = self.trades
-        side = book.side
-        if side == 0:
+        """Stop-loss / take-profit along the bar's path: ``models.stop_walk``."""
+        cfg = self.config
+        book = self.book
+        book.reserve(1)
+        before = int(book.cnt[C_ORDERS])
+        self.stopped = stop_walk(
+            book.acct, book.fst, book.ist, book.cnt, book.orders, book.trades, book.skipped, 0,
+            0, idx, ts, o, h, lo, c, self.stop_loss, self.take_profit, self.stopped,
+            cfg.fee_rate, cfg.fixed_fee, cfg.slippage, cfg.min_size, cfg.min_notional,
+        )  # fmt: skip
+        self._settle(before)
+
+    def _settle(self, before: int) -> None:
+        """Copy the account back into the loop's plain floats; report new fills to ``on_fill``.
+
+        The ledger holds Python floats so the per-bar marks never touch numpy scalars; the
+        values are the same doubles. ``on_fill`` runs after the whole execution (both legs of
+        a flip), reading the orders the shared model recorded.
+        """
+        book = self.book
+        led = self.ledger
+        led.cash = float(book.acct[0])
+        led.position = float(book.fst[0, F_POS])
+        if not self.wants_fills:
             return
-        sl_price, tp_price = stop_prices(book.entry_price(), side, self.stop_loss, self.take_profit)
-        hit, level, reason = walk_stops(o, h, lo, c, side, sl_price, tp_price)
-        if hit:
-            pos = self.ledger.position
-            if self._fill(-side, abs(pos), level, reason, True, idx, ts):
-                self.stopped = True  # wait for the target to change before entering again
+        for k in range(before, int(book.cnt[C_ORDERS])):
+            r = book.orders[k]
+            self.fills += 1
+            fill = Fill(
+                f"target-{self.fills}",
+                int(r["idx"]),
+                int(r["ts"]),
+                int(r["side"]),
+                float(r["quantity"]),
+                float(r["price"]),
+                float(r["fee"]),
+                _REASON_NAMES[int(r["reason"])],
+            )
+            self.strategy.on_fill(self.ctx, fill)
 
     # -- explicit orders ----------------------------------------------------------------------
 
     def _on_order_fill(self, fill: Fill, before: float) -> None:
-        after = self.ledger.position
-        row = (fill.bar_index, fill.ts_event, fill.side, fill.quantity, fill.price, fill.fee)
-        self.order_rows.append((*row, REASON_SIGNAL, 0))
-        self.trades.execution(
-            before,
-            after,
-            fill.bar_index,
-            fill.ts_event,
-            fill.side,
-            fill.quantity,
-            fill.price,
-            fill.fee,
-            REASON_SIGNAL,
-        )
+        """Book an exchange fill (which already moved the ledger) in the shared model."""
+        book = self.book
+        book.reserve(2)
+        book.acct[0] = self.ledger.cash
+        idx = fill.bar_index
+        ts = fill.ts_event
+        record_order(
+            book.orders, book.cnt, idx, ts, fill.side, fill.quantity, fill.price, fill.fee,
+            REASON_SIGNAL, 0,
+        )  # fmt: skip
+        book_fill(
+            book.fst, book.ist, book.trades, book.cnt, 0, idx, ts, fill.side, fill.quantity,
+            fill.price, fill.fee, REASON_SIGNAL, False,
+        )  # fmt: skip
         if self.wants_fills:
             self.strategy.on_fill(self.ctx, fill)
 
     def _skip(self, idx: int, ts: int, side: int, qty: float, price: float, code: int) -> None:
-        self.skip_rows.append((idx, ts, side, qty, price, code, 0))
+        book = self.book
+        book.reserve(1)
+        record_skip(book.skipped, book.cnt, idx, ts, side, qty, price, code, 0)
 
     # -- the end ------------------------------------------------------------------------------
 
@@ -572,6 +530,7 @@ class _Engine:
         self.strategy.on_stop(self.ctx)
         ex = self.exchange
         objects = tuple(ex.closed) + tuple(w.order for w in ex.working.values())
+        orders, trades, skipped = self.book.finish(self.n - 1, self.last_ts, self.last_close)
         return EventResult(
             symbol=self.symbol,
             config=self.config,
@@ -579,11 +538,9 @@ class _Engine:
             equity=self.equity.array(),
             cash=self.cash.array(),
             position=self.position.array(),
-            orders=order_records(self.order_rows),
-            trades=self.trades.records(
-                self.n - 1, self.last_ts, self.last_close, abs(self.ledger.position)
-            ),
-            skipped=skipped_records(self.skip_rows),
+            orders=orders,
+            trades=trades,
+            skipped=skipped,
             order_objects=objects,
             account=self.account if objects else None,
             core_position=self.core_position if objects else None,

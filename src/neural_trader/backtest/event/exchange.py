@@ -2,8 +2,9 @@
 
 A bar only tells us four prices, so the exchange assumes the price moved in straight lines
 through them in the likelier order (docs/decisions/0006): a bar that closed at or above its
-open went ``O -> L -> H -> C``, any other ``O -> H -> L -> C``. Every working order asks one
-question of that path: where does my condition first hold? The answer is a *path time*
+open went ``O -> L -> H -> C``, any other ``O -> H -> L -> C`` (``models.stops.bar_path``).
+Every working order asks one question of that path: where does my condition first hold
+(``models.stops.touch``, the general form of the engines' stop walk)? The answer is a *path time*
 ``s`` in ``[0, 3]`` (0 the open, 1 and 2 the extremes, 3 the close) and a price, so orders that
 fill in the same bar fill in the order the path reaches them, whatever order they were sent in.
 
@@ -42,7 +43,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
-from neural_trader.backtest.models import cash_after_fill, execution_price, order_fee
+from neural_trader.backtest.models import (
+    bar_path,
+    cash_after_fill,
+    execution_price,
+    order_fee,
+    touch,
+)
 from neural_trader.core.account import Account
 from neural_trader.core.enums import LiquiditySide, OrderType, TimeInForce
 from neural_trader.core.errors import InvalidArgumentError, NotFoundError
@@ -67,7 +74,6 @@ __all__ = ["Fill", "SimulatedExchange"]
 _NS_PER_DAY: Final = 86_400_000_000_000
 _OPEN: Final = 0.0
 _CLOSE: Final = 3.0
-_NO_TOUCH: Final = (-1.0, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,31 +137,6 @@ class _Working:
     cancel_ts: int = -1
     seen: bool = False
     qty_precision: int = field(default=0)
-
-
-def _touch(
-    pts: tuple[float, float, float, float], s0: float, px0: float, level: float, below: bool
-) -> tuple[float, float]:
-    """First path time at or after ``s0`` where the price is ``<= level`` (``below``) or
-    ``>= level``, and the price there: ``px0`` when the condition already holds at the
-    start (a gap: the order trades at the better current price), else ``level`` itself.
-
-    ``(-1, 0)`` when the rest of the bar never reaches the level.
-    """
-    if (px0 <= level) if below else (px0 >= level):
-        return s0, px0
-    a = px0
-    start = s0
-    k = int(s0) + 1
-    while k <= 3:
-        b = pts[k]
-        if (b <= level) if below else (b >= level):
-            # a is on the wrong side, b on the right one: the straight line crosses between.
-            return start + (k - start) * (a - level) / (a - b), level
-        a = b
-        start = float(k)
-        k += 1
-    return _NO_TOUCH
 
 
 class SimulatedExchange:
@@ -329,7 +310,7 @@ class SimulatedExchange:
                 self._close(w, OrderExpired, ts)
         if not working:
             return
-        pts = (o, lo, h, c) if c >= o else (o, h, lo, c)
+        pts = bar_path(o, h, lo, c)
         hits: list[tuple[float, int, _Working, float, bool]] = []
         first_seen: list[_Working] = []
         for w in working.values():
@@ -378,7 +359,7 @@ class SimulatedExchange:
         if kind is OrderType.MARKET:
             return s0, px0, True
         if kind is OrderType.LIMIT:
-            s, px = _touch(pts, s0, px0, w.limit, below=buy)
+            s, px = touch(*pts, s0, px0, w.limit, buy)
             if s < 0 or (immediate and s != s0):
                 return None
             return s, px, False
@@ -386,13 +367,13 @@ class SimulatedExchange:
         if w.triggered:
             st, pt = s0, px0
         else:
-            st, pt = _touch(pts, s0, px0, w.trigger, below=not buy)
+            st, pt = touch(*pts, s0, px0, w.trigger, not buy)
             if st < 0 or (immediate and st != s0):
                 return None
             w.triggered = True
         if kind is OrderType.STOP:
             return st, pt, True
-        s, px = _touch(pts, st, pt, w.limit, below=buy)
+        s, px = touch(*pts, st, pt, w.limit, buy)
         if s < 0 or (immediate and s != s0):
             return None
         return s, px, False

@@ -5,12 +5,12 @@ after bar ``t``'s executions, 0006), so the parity tests compare them directly. 
 whole chunks in preallocated float64 buffers (:class:`_Series`) rather than per-bar Python
 objects: ten years of minute bars are 5M bars, 120 MB for the three arrays, where a list of
 floats would cost four times that. Fills, trades and skipped orders are records in the shared
-dtypes of :mod:`neural_trader.backtest.records`, kept as small tuples until the end.
+dtypes of :mod:`neural_trader.backtest.records`, written by the shared execution model into the
+buffers of an :class:`ExecutionBook`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -18,6 +18,16 @@ import numpy as np
 import numpy.typing as npt
 
 from neural_trader.backtest.config import BacktestConfig
+from neural_trader.backtest.models.tradebook import (
+    C_ORDERS,
+    C_SKIPPED,
+    C_TRADES,
+    F_POS,
+    N_C,
+    N_F,
+    N_I,
+    write_trade,
+)
 from neural_trader.backtest.records import (
     ORDER_DTYPE,
     REASON_END,
@@ -28,7 +38,7 @@ from neural_trader.core.account import Account
 from neural_trader.core.orders import Order
 from neural_trader.core.position import Position
 
-__all__ = ["EventResult"]
+__all__ = ["EventResult", "ExecutionBook"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -62,174 +72,64 @@ class _Series:
         return self._buf[: self._n].copy()
 
 
-OrderRow = tuple[int, int, int, float, float, float, int, int]
-TradeRow = tuple[int, int, int, int, int, float, float, float, float, float, float, int, bool]
-SkipRow = tuple[int, int, int, float, float, int, int]
+class ExecutionBook:
+    """The account state and record buffers the shared execution model works on.
 
-# The fields of each row tuple, by name: records are filled field by field, so the shared
-# dtypes may reorder (or gain) fields without silently shifting values.
-_ORDER_FIELDS: Final = ("idx", "ts", "side", "quantity", "price", "fee", "reason", "col")
-_TRADE_FIELDS: Final = (
-    "entry_idx",
-    "exit_idx",
-    "entry_ts",
-    "exit_ts",
-    "side",
-    "quantity",
-    "entry_price",
-    "exit_price",
-    "pnl",
-    "return",
-    "fees",
-    "exit_reason",
-    "is_open",
-)
-_SKIP_FIELDS: Final = ("idx", "ts", "side", "quantity", "price", "reason", "col")
+    These are exactly the arrays the vector kernels allocate per column (one row, ``j = 0``):
+    :mod:`neural_trader.backtest.models.tradebook` documents their layout. The event engine
+    keeps its per-bar marks in plain floats (the :class:`Ledger`) and hands these arrays to
+    :mod:`neural_trader.backtest.models.execution` only when something executes, so round
+    trips, order and skip records come from the one implementation both engines share.
 
-
-def _records(
-    rows: list[Any], fields: tuple[str, ...], dtype: np.dtype[np.void]
-) -> npt.NDArray[np.void]:
-    out = np.zeros(len(rows), dtype=dtype)
-    if rows:
-        for name, column in zip(fields, zip(*rows, strict=True), strict=True):
-            out[name] = column
-    return out
-
-
-class TradeBook:
-    """Round trips (0006) built incrementally from executions.
-
-    A trade opens when the position leaves 0 and closes when it returns to 0; a fill that
-    crosses zero closes one trade and opens the next, its fee split by quantity. Entry and
-    exit prices are quantity-weighted; ``pnl`` is net of every fee; ``return`` is ``pnl``
-    over the entry value. Only the open trade is held; closed ones are rows.
+    The shared appends never grow a buffer; :meth:`reserve` is called before every execution
+    with the most records it can write, and doubles a buffer that lacks the room, so nothing
+    is ever dropped (amortised O(1) per record).
     """
 
-    __slots__ = (
-        "_entry_idx",
-        "_entry_qty",
-        "_entry_ts",
-        "_entry_value",
-        "_exit_qty",
-        "_exit_value",
-        "_fees",
-        "_side",
-        "rows",
-    )
+    __slots__ = ("acct", "cnt", "fst", "ist", "orders", "skipped", "trades")
 
-    def __init__(self) -> None:
-        self.rows: list[TradeRow] = []
-        self._side = 0
-        self._entry_idx = 0
-        self._entry_ts = 0
-        self._entry_qty = 0.0
-        self._entry_value = 0.0
-        self._exit_qty = 0.0
-        self._exit_value = 0.0
-        self._fees = 0.0
+    def __init__(self, cash: float, capacity: int = _MIN_CAPACITY) -> None:
+        self.acct = np.array([cash], dtype=np.float64)
+        self.fst = np.zeros((1, N_F), dtype=np.float64)
+        self.ist = np.zeros((1, N_I), dtype=np.int64)
+        self.cnt = np.zeros(N_C, dtype=np.int64)
+        self.orders: npt.NDArray[np.void] = np.zeros(capacity, dtype=ORDER_DTYPE)
+        self.trades: npt.NDArray[np.void] = np.zeros(capacity, dtype=TRADE_DTYPE)
+        self.skipped: npt.NDArray[np.void] = np.zeros(capacity, dtype=SKIPPED_DTYPE)
 
-    def execution(
-        self,
-        pos_before: float,
-        pos_after: float,
-        idx: int,
-        ts: int,
-        side: int,
-        qty: float,
-        price: float,
-        fee: float,
-        reason: int,
-    ) -> None:
-        """Account for one fill that moved the position from ``pos_before`` to ``pos_after``."""
-        if pos_before == 0.0:
-            self._open(idx, ts, side, qty, price, fee)
-        elif (pos_before > 0.0) == (side > 0):
-            self._entry_qty += qty
-            self._entry_value += qty * price
-            self._fees += fee
-        else:
-            held = -pos_before if pos_before < 0.0 else pos_before
-            closing = qty if qty < held else held
-            if pos_after == 0.0 or closing == held:
-                rest = qty - closing
-                share = fee if rest <= 0.0 else fee * (closing / qty)
-                self._exit_qty += closing
-                self._exit_value += closing * price
-                self._fees += share
-                self._close(idx, ts, reason)
-                if rest > 0.0 and pos_after != 0.0:
-                    self._open(idx, ts, side, rest, price, fee - share)
-            else:
-                self._exit_qty += qty
-                self._exit_value += qty * price
-                self._fees += fee
+    def reserve(self, k: int) -> None:
+        """Make room for ``k`` more records in each buffer."""
+        cnt = self.cnt
+        if cnt[C_ORDERS] + k > len(self.orders):
+            self.orders = _grown(self.orders, k)
+        if cnt[C_TRADES] + k > len(self.trades):
+            self.trades = _grown(self.trades, k)
+        if cnt[C_SKIPPED] + k > len(self.skipped):
+            self.skipped = _grown(self.skipped, k)
 
-    @property
-    def side(self) -> int:
-        """Side of the open trade (0 when flat)."""
-        return self._side
-
-    def entry_price(self) -> float:
-        """Average entry price of the open trade (what the stops are measured from)."""
-        return self._entry_value / self._entry_qty
-
-    def _open(self, idx: int, ts: int, side: int, qty: float, price: float, fee: float) -> None:
-        self._side = side
-        self._entry_idx = idx
-        self._entry_ts = ts
-        self._entry_qty = qty
-        self._entry_value = qty * price
-        self._exit_qty = 0.0
-        self._exit_value = 0.0
-        self._fees = fee
-
-    def _close(self, idx: int, ts: int, reason: int) -> None:
-        self.rows.append(self._row(idx, ts, self._exit_value, self._exit_qty, reason, False))
-        self._side = 0
-
-    def _row(
-        self, idx: int, ts: int, exit_value: float, exit_qty: float, reason: int, is_open: bool
-    ) -> TradeRow:
-        # The vector kernel's _write_trade_nb, operation for operation.
-        vin = self._entry_value
-        pnl = exit_value - vin - self._fees if self._side > 0 else vin - exit_value - self._fees
-        entry_price = vin / self._entry_qty
-        exit_price = exit_value / exit_qty if exit_qty > 0.0 else math.nan
-        ret = pnl / vin
+    def finish(
+        self, last_idx: int, last_ts: int, last_close: float
+    ) -> tuple[npt.NDArray[np.void], npt.NDArray[np.void], npt.NDArray[np.void]]:
+        """(orders, trades, skipped); a trade still open is marked at the last close (END)."""
+        pos = float(self.fst[0, F_POS])
+        if pos != 0.0:
+            self.reserve(1)
+            write_trade(
+                self.trades, self.cnt, self.fst, self.ist, 0, last_idx, last_ts, REASON_END,
+                True, abs(pos), last_close,
+            )  # fmt: skip
+        cnt = self.cnt
         return (
-            self._entry_idx,
-            idx,
-            self._entry_ts,
-            ts,
-            self._side,
-            self._entry_qty,
-            entry_price,
-            exit_price,
-            pnl,
-            ret,
-            self._fees,
-            reason,
-            is_open,
+            self.orders[: cnt[C_ORDERS]].copy(),
+            self.trades[: cnt[C_TRADES]].copy(),
+            self.skipped[: cnt[C_SKIPPED]].copy(),
         )
 
-    def records(
-        self, last_idx: int, last_ts: int, last_close: float, open_qty: float
-    ) -> npt.NDArray[np.void]:
-        """Closed trades plus the open one, if any, marked at the last close (reason END)."""
-        rows = list(self.rows)
-        if self._side != 0 and open_qty != 0.0:
-            rows.append(
-                self._row(
-                    last_idx,
-                    last_ts,
-                    self._exit_value + open_qty * last_close,
-                    self._exit_qty + open_qty,
-                    REASON_END,
-                    True,
-                )
-            )
-        return _records(rows, _TRADE_FIELDS, TRADE_DTYPE)
+
+def _grown(buf: npt.NDArray[np.void], k: int) -> npt.NDArray[np.void]:
+    out = np.zeros(max(2 * len(buf), len(buf) + k), dtype=buf.dtype)
+    out[: len(buf)] = buf
+    return out
 
 
 @dataclass(frozen=True)
@@ -273,11 +173,3 @@ class EventResult:
     @property
     def open_trades(self) -> int:
         return int(np.count_nonzero(self.trades["is_open"]))
-
-
-def order_records(rows: list[OrderRow]) -> npt.NDArray[np.void]:
-    return _records(rows, _ORDER_FIELDS, ORDER_DTYPE)
-
-
-def skipped_records(rows: list[SkipRow]) -> npt.NDArray[np.void]:
-    return _records(rows, _SKIP_FIELDS, SKIPPED_DTYPE)

@@ -1,7 +1,10 @@
-"""Shared backtest arithmetic (0006): plain scalar functions both engines run.
+"""Shared backtest arithmetic and execution model (0006): plain Python both engines run.
 
-The vector engine compiles them with ``numba.njit`` (``backtest.vector.nb``); the event engine
-calls them as Python. Changing a rule means changing 0006, these functions and both engines'
+Scalar models (fees, slippage, sizing, stops) and the execution model built on them
+(:mod:`.execution`: acting on targets, fills, stop exits; :mod:`.tradebook`: account state,
+records, round trips). Every function is registered with numba (``_jit.jitable``): the vector
+kernels (``backtest.vector.nb``) compile them into their loops, the event engine calls them as
+Python. Changing a rule means changing 0006, these functions and both engines'
 tests together.
 """
 
@@ -17,10 +20,11 @@ from neural_trader.backtest.models.sizing import (
     window_sigma,
 )
 from neural_trader.backtest.models.slippage import execution_price
-from neural_trader.backtest.models.stops import stop_prices, walk_stops
+from neural_trader.backtest.models.stops import bar_path, stop_prices, touch, walk_stops
 
 __all__ = [
     "all_in_quantity",
+    "bar_path",
     "cash_after_fill",
     "execution_price",
     "fixed_position",
@@ -30,6 +34,7 @@ __all__ = [
     "sign",
     "stop_prices",
     "target_weight_position",
+    "touch",
     "vol_target_weight",
     "walk_stops",
     "window_sigma",

@@ -7,14 +7,18 @@ for bit. Keep them free of numpy objects and of Python features numba cannot com
 
 from __future__ import annotations
 
+from neural_trader.backtest.models._jit import jitable
+
 __all__ = ["cash_after_fill", "order_fee"]
 
 
+@jitable
 def order_fee(quantity: float, price: float, fee_rate: float, fixed_fee: float) -> float:
     """``|qty| * p * fee_rate + fixed_fee``: proportional part on the executed notional."""
     return abs(quantity) * price * fee_rate + fixed_fee
 
 
+@jitable
 def cash_after_fill(cash: float, side: int, quantity: float, price: float, fee: float) -> float:
     """Cash after a fill of unsigned ``quantity``: buys pay ``qty*p + fee``, sells receive
     ``qty*p - fee`` (short proceeds go to cash). The grouping is part of the contract: the

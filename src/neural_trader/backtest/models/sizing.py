@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from neural_trader.backtest.models._jit import jitable
 from neural_trader.backtest.records import (
     SKIP_BAD_PRICE,
     SKIP_LOT_SIZE,
@@ -35,6 +36,7 @@ LOT_EPSILON = 1e-9
 floating point, and truncating it would silently lose a whole lot."""
 
 
+@jitable
 def sign(value: float) -> int:
     """-1, 0 or 1 (NaN gives 0)."""
     if value > 0.0:
@@ -44,6 +46,7 @@ def sign(value: float) -> int:
     return 0
 
 
+@jitable
 def all_in_quantity(
     cash: float, price: float, target: float, fraction: float, fee_rate: float
 ) -> float:
@@ -55,11 +58,13 @@ def all_in_quantity(
     return fraction * abs(target) * cash / (price * (1.0 + fee_rate))
 
 
+@jitable
 def fixed_position(target: float, quantity: float) -> float:
     """Desired signed position of the ``fixed`` sizer: ``target * Q``."""
     return target * quantity
 
 
+@jitable
 def target_weight_position(
     weight: float, equity: float, base: float, position: float, slippage: float
 ) -> float:
@@ -77,6 +82,7 @@ def target_weight_position(
     return weight * equity / p
 
 
+@jitable
 def vol_target_weight(target: float, sigma: float, vol_target: float, max_leverage: float) -> float:
     """``target * min(max_leverage, vol_target / sigma)``; NaN sigma (warm-up) gives 0.
 
@@ -90,6 +96,7 @@ def vol_target_weight(target: float, sigma: float, vol_target: float, max_levera
     return target * min(max_leverage, vol_target / sigma)
 
 
+@jitable
 def window_sigma(
     close: Sequence[float], stop: int, lookback: int, periods_per_year: float
 ) -> float:
@@ -113,6 +120,7 @@ def window_sigma(
     return math.sqrt(ss / (lookback - 1)) * math.sqrt(periods_per_year)
 
 
+@jitable
 def round_to_lot(quantity: float, lot_size: float) -> float:
     """Round an unsigned quantity toward zero to a multiple of ``lot_size`` (0 = fractional)."""
     if lot_size <= 0.0:
@@ -121,6 +129,7 @@ def round_to_lot(quantity: float, lot_size: float) -> float:
     return lots * lot_size
 
 
+@jitable
 def order_check(
     quantity: float, price: float, lot_size: float, min_size: float, min_notional: float
 ) -> int:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 
+from neural_trader.backtest.models._jit import jitable
 from neural_trader.backtest.records import REASON_STOP_LOSS, REASON_TAKE_PROFIT
 
-__all__ = ["stop_prices", "walk_stops"]
+__all__ = ["bar_path", "stop_prices", "touch", "walk_stops"]
 
 
+@jitable
 def stop_prices(
     entry_price: float, side: int, stop_loss: float, take_profit: float
 ) -> tuple[float, float]:
@@ -24,6 +26,7 @@ def stop_prices(
     return entry_price * (1.0 + stop_loss), entry_price * (1.0 - take_profit)
 
 
+@jitable
 def walk_stops(
     open_: float,
     high: float,
@@ -72,3 +75,51 @@ def walk_stops(
         if has_tp and low <= take_price:
             return True, take_price, REASON_TAKE_PROFIT
     return False, math.nan, 0
+
+
+@jitable
+def touch(
+    p0: float,
+    p1: float,
+    p2: float,
+    p3: float,
+    s0: float,
+    px0: float,
+    level: float,
+    below: bool,
+) -> tuple[float, float]:
+    """First path time at or after ``s0`` where the price is ``<= level`` (``below``) or
+    ``>= level``, and the price there; ``(-1.0, 0.0)`` when the rest of the bar never gets there.
+
+    The path is the four points ``p0..p3`` (open, first extreme, second extreme, close; see
+    :func:`bar_path`) joined by straight lines, path time ``k`` being point ``k``. ``px0`` is
+    the price at ``s0``: when the condition already holds there (a gap) the answer is ``px0``,
+    the better price actually available, else the level itself. This is the general form of
+    :func:`walk_stops` (a stop is the first touch of one of two levels from the open), used by
+    the event engine's exchange for limit, stop and stop-limit orders that may start mid-bar.
+    """
+    if (px0 <= level) if below else (px0 >= level):
+        return s0, px0
+    a = px0
+    start = s0
+    k = int(s0) + 1
+    while k <= 3:
+        b = p1 if k == 1 else p2 if k == 2 else p3
+        if (b <= level) if below else (b >= level):
+            # a is on the wrong side, b on the right one: the straight line crosses between.
+            return start + (k - start) * (a - level) / (a - b), level
+        a = b
+        start = float(k)
+        k += 1
+    return -1.0, 0.0
+
+
+@jitable
+def bar_path(
+    open_: float, high: float, low: float, close: float
+) -> tuple[float, float, float, float]:
+    """The bar's assumed path (0006): ``O, L, H, C`` when it closed at or above its open,
+    else ``O, H, L, C``."""
+    if close >= open_:
+        return open_, low, high, close
+    return open_, high, low, close

@@ -21,9 +21,15 @@ engine acts when it differs from the last target it acted on, or every bar with
 order and re-opened by another (two order records, two trade records). After a stop or
 take-profit exit no order is sent until the target changes.
 
-Mutable per-account state lives in small arrays (``fst``/``ist``/``acct``/``cnt``) because
-numba helpers cannot rebind their caller's scalars; record buffers double when full and are
-returned by every helper that may reallocate them.
+The per-bar execution logic is *not* written here either: acting on a target, fills, the stop
+walk and the round-trip bookkeeping are :mod:`neural_trader.backtest.models.execution` and
+:mod:`~neural_trader.backtest.models.tradebook`, registered with numba so the kernels below
+compile them into their loops, while the event engine calls the very same functions as Python.
+Their state is the small arrays ``acct``/``fst``/``ist``/``cnt`` (numba helpers cannot rebind
+their caller's scalars) and preallocated record buffers, rerun with more room on overflow.
+
+numba's on-disk cache is keyed on this file only: after editing ``backtest/models``, delete
+``backtest/vector/__pycache__/nb.*`` (``make clean``) or the kernels keep the old arithmetic.
 """
 
 from __future__ import annotations
@@ -33,11 +39,32 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from neural_trader.backtest.models import fees, sizing, slippage, stops
+from neural_trader.backtest.models import sizing
+from neural_trader.backtest.models.execution import (
+    SIZER_ALL_IN,
+    SIZER_CODES,
+    SIZER_FIXED,
+    SIZER_TARGET_WEIGHT,
+    SIZER_VOL_TARGET,
+    execute_target,
+    move_to,
+    stop_walk,
+)
+from neural_trader.backtest.models.sizing import target_weight_position
+from neural_trader.backtest.models.tradebook import (
+    C_ORDERS,
+    C_OVERFLOW,
+    C_SKIPPED,
+    C_TRADES,
+    F_POS,
+    N_C,
+    N_F,
+    N_I,
+    write_trade,
+)
 from neural_trader.backtest.records import (
     ORDER_DTYPE,
     REASON_END,
-    REASON_SIGNAL,
     SKIPPED_DTYPE,
     TRADE_DTYPE,
 )
@@ -54,49 +81,7 @@ __all__ = [
     "simulate_portfolio_nb",
 ]
 
-SIZER_ALL_IN = 0
-SIZER_FIXED = 1
-SIZER_TARGET_WEIGHT = 2
-SIZER_VOL_TARGET = 3
-SIZER_CODES = {
-    "all_in": SIZER_ALL_IN,
-    "fixed": SIZER_FIXED,
-    "target_weight": SIZER_TARGET_WEIGHT,
-    "vol_target": SIZER_VOL_TARGET,
-}
-
-# The shared scalar models, compiled from the very source the event engine runs.
-order_fee_nb = njit(cache=True)(fees.order_fee)
-cash_after_fill_nb = njit(cache=True)(fees.cash_after_fill)
-execution_price_nb = njit(cache=True)(slippage.execution_price)
-sign_nb = njit(cache=True)(sizing.sign)
-all_in_quantity_nb = njit(cache=True)(sizing.all_in_quantity)
-fixed_position_nb = njit(cache=True)(sizing.fixed_position)
-target_weight_position_nb = njit(cache=True)(sizing.target_weight_position)
-vol_target_weight_nb = njit(cache=True)(sizing.vol_target_weight)
 window_sigma_nb = njit(cache=True)(sizing.window_sigma)
-round_to_lot_nb = njit(cache=True)(sizing.round_to_lot)
-order_check_nb = njit(cache=True)(sizing.order_check)
-stop_prices_nb = njit(cache=True)(stops.stop_prices)
-walk_stops_nb = njit(cache=True)(stops.walk_stops)
-
-# Columns of the per-account state arrays.
-F_POS = 0  # signed position
-F_QIN = 1  # quantity entered in the open trade
-F_VIN = 2  # notional entered
-F_QOUT = 3  # quantity exited so far
-F_VOUT = 4  # notional exited so far
-F_FEES = 5  # fees of the open trade
-N_F = 6
-I_SIDE = 0  # side of the open trade
-I_EIDX = 1  # its entry bar
-I_ETS = 2  # its entry timestamp
-N_I = 3
-C_ORDERS = 0
-C_TRADES = 1
-C_SKIPPED = 2
-C_OVERFLOW = 3
-N_C = 4
 
 
 @njit(cache=True)
@@ -107,182 +92,6 @@ def rolling_sigma_nb(close: Any, lookback: int, periods_per_year: float) -> Any:
     for t in range(n):
         out[t] = window_sigma_nb(close, t, lookback, periods_per_year)
     return out
-
-
-@njit(cache=True)
-def _write_trade_nb(
-    trades: Any,
-    cnt: Any,
-    fst: Any,
-    ist: Any,
-    j: int,
-    col: int,
-    exit_idx: int,
-    exit_ts: int,
-    reason: int,
-    is_open: bool,
-    open_qty: float,
-    mark: float,
-) -> None:
-    """Append the round trip of account ``j``; an open one is marked at ``mark``."""
-    k = cnt[C_TRADES]
-    if k >= trades.shape[0]:  # the caller reruns with larger buffers
-        cnt[C_OVERFLOW] = 1
-        return
-    qin = fst[j, F_QIN]
-    vin = fst[j, F_VIN]
-    qout = fst[j, F_QOUT] + open_qty
-    vout = fst[j, F_VOUT] + open_qty * mark
-    paid = fst[j, F_FEES]
-    side = ist[j, I_SIDE]
-    pnl = vout - vin - paid if side > 0 else vin - vout - paid
-    r = trades[k]
-    r["entry_idx"] = ist[j, I_EIDX]
-    r["exit_idx"] = exit_idx
-    r["entry_ts"] = ist[j, I_ETS]
-    r["exit_ts"] = exit_ts
-    r["side"] = side
-    r["quantity"] = qin
-    r["entry_price"] = vin / qin
-    r["exit_price"] = vout / qout if qout > 0.0 else np.nan
-    r["pnl"] = pnl
-    r["return"] = pnl / vin
-    r["fees"] = paid
-    r["exit_reason"] = reason
-    r["is_open"] = is_open
-    cnt[C_TRADES] = k + 1
-
-
-@njit(cache=True)
-def _fill_nb(
-    j: int,
-    side: int,
-    wanted: float,
-    base: float,
-    reason: int,
-    close_all: bool,
-    idx: int,
-    ts: int,
-    col: int,
-    acct: Any,
-    fst: Any,
-    ist: Any,
-    cnt: Any,
-    orders: Any,
-    trades: Any,
-    skipped: Any,
-    fee_rate: float,
-    fixed_fee: float,
-    slip: float,
-    lot_size: float,
-    min_size: float,
-    min_notional: float,
-) -> bool:
-    """Send one order that never crosses zero (callers split flips); report it if skipped.
-
-    A full close is not lot-rounded (the position already is a number of lots, and rounding
-    it could leave dust) but still faces the minimums. Returns whether the order was filled.
-    """
-    p = execution_price_nb(base, side, slip)
-    q = wanted if close_all else round_to_lot_nb(wanted, lot_size)
-    code = order_check_nb(q, p, 0.0 if close_all else lot_size, min_size, min_notional)
-    if code != 0:
-        k = cnt[C_SKIPPED]
-        if k >= skipped.shape[0]:
-            cnt[C_OVERFLOW] = 1
-            return False
-        s = skipped[k]
-        s["idx"] = idx
-        s["ts"] = ts
-        s["side"] = side
-        s["quantity"] = wanted
-        s["price"] = p
-        s["reason"] = code
-        s["col"] = col
-        cnt[C_SKIPPED] = k + 1
-        return False
-    fee = order_fee_nb(q, p, fee_rate, fixed_fee)
-    acct[0] = cash_after_fill_nb(acct[0], side, q, p, fee)
-    k = cnt[C_ORDERS]
-    if k < orders.shape[0]:
-        o = orders[k]
-        o["idx"] = idx
-        o["ts"] = ts
-        o["side"] = side
-        o["quantity"] = q
-        o["price"] = p
-        o["fee"] = fee
-        o["reason"] = reason
-        o["col"] = col
-        cnt[C_ORDERS] = k + 1
-    else:  # keep the account right; the caller reruns with larger buffers
-        cnt[C_OVERFLOW] = 1
-
-    pos = fst[j, F_POS]
-    new_pos = 0.0 if close_all else pos + side * q
-    if pos == 0.0:
-        ist[j, I_SIDE] = side
-        ist[j, I_EIDX] = idx
-        ist[j, I_ETS] = ts
-        fst[j, F_QIN] = q
-        fst[j, F_VIN] = q * p
-        fst[j, F_QOUT] = 0.0
-        fst[j, F_VOUT] = 0.0
-        fst[j, F_FEES] = fee
-    elif side == ist[j, I_SIDE]:
-        fst[j, F_QIN] += q
-        fst[j, F_VIN] += q * p
-        fst[j, F_FEES] += fee
-    else:
-        fst[j, F_QOUT] += q
-        fst[j, F_VOUT] += q * p
-        fst[j, F_FEES] += fee
-        if new_pos == 0.0:
-            _write_trade_nb(trades, cnt, fst, ist, j, col, idx, ts, reason, False, 0.0, 0.0)
-    fst[j, F_POS] = new_pos
-    return True
-
-
-@njit(cache=True)
-def _move_to_nb(
-    j: int,
-    desired: float,
-    base: float,
-    idx: int,
-    ts: int,
-    col: int,
-    acct: Any,
-    fst: Any,
-    ist: Any,
-    cnt: Any,
-    orders: Any,
-    trades: Any,
-    skipped: Any,
-    fee_rate: float,
-    fixed_fee: float,
-    slip: float,
-    lot_size: float,
-    min_size: float,
-    min_notional: float,
-) -> None:
-    """Trade account ``j`` toward ``desired``; crossing zero is a close plus an open."""
-    pos = fst[j, F_POS]
-    if desired == pos or desired != desired:
-        return
-    if pos != 0.0 and sign_nb(desired) != sign_nb(pos):
-        side = -sign_nb(pos)
-        ok = _fill_nb(
-            j, side, abs(pos), base, REASON_SIGNAL, True, idx, ts, col, acct, fst, ist, cnt,
-            orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
-        )  # fmt: skip
-        if not ok or desired == 0.0:
-            return
-        pos = 0.0
-    delta = desired - pos
-    _fill_nb(
-        j, sign_nb(delta), abs(delta), base, REASON_SIGNAL, False, idx, ts, col, acct, fst, ist,
-        cnt, orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
-    )  # fmt: skip
 
 
 @njit(cache=True)
@@ -352,10 +161,10 @@ def _simulate_column_nb(
             else:
                 # fill="close": the stop walk of this bar comes before the close execution.
                 if not fill_open and has_stops and fst[0, F_POS] != 0.0:
-                    stopped = _stop_walk_nb(
-                        t, ts[t], col, open_[t], high[t], low[t], close[t], stop_loss,
-                        take_profit, stopped, acct, fst, ist, cnt, orders, trades, skipped,
-                        fee_rate, fixed_fee, slip, min_size, min_notional,
+                    stopped = stop_walk(
+                        acct, fst, ist, cnt, orders, trades, skipped, 0, col, t, ts[t], open_[t],
+                        high[t], low[t], close[t], stop_loss, take_profit, stopped, fee_rate,
+                        fixed_fee, slip, min_size, min_notional,
                     )  # fmt: skip
                 raw = targets[t]
                 if raw == raw:
@@ -364,49 +173,18 @@ def _simulate_column_nb(
                     break
                 base = close[t]
                 sig_t = t
-            changed = tgt != acted
-            if stopped:
-                if not changed:
-                    continue
-                stopped = False
-            if not changed and not resize:
-                continue
-            acted = tgt
-            pos = fst[0, F_POS]
-            if sizer == SIZER_ALL_IN:
-                if pos != 0.0 and sign_nb(tgt) != sign_nb(pos):
-                    _fill_nb(
-                        0, -sign_nb(pos), abs(pos), base, REASON_SIGNAL, True, t, ts[t], col,
-                        acct, fst, ist, cnt, orders, trades, skipped, fee_rate, fixed_fee, slip,
-                        lot_size, min_size, min_notional,
-                    )  # fmt: skip
-                if tgt != 0.0 and fst[0, F_POS] == 0.0:
-                    side = sign_nb(tgt)
-                    p = execution_price_nb(base, side, slip)
-                    q = all_in_quantity_nb(acct[0], p, tgt, fraction, fee_rate)
-                    _fill_nb(
-                        0, side, q, base, REASON_SIGNAL, False, t, ts[t], col, acct, fst, ist,
-                        cnt, orders, trades, skipped, fee_rate, fixed_fee, slip, lot_size,
-                        min_size, min_notional,
-                    )  # fmt: skip
-            else:
-                if sizer == SIZER_FIXED:
-                    desired = fixed_position_nb(tgt, quantity)
-                else:
-                    w = tgt
-                    if sizer == SIZER_VOL_TARGET:
-                        w = vol_target_weight_nb(tgt, sigma[sig_t], vol_target, max_leverage)
-                    equity = acct[0] + pos * base
-                    desired = target_weight_position_nb(w, equity, base, pos, slip)
-                _move_to_nb(
-                    0, desired, base, t, ts[t], col, acct, fst, ist, cnt, orders, trades,
-                    skipped, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
-                )  # fmt: skip
+            if tgt == acted and not resize:
+                continue  # the common bar: nothing to do (execute_target would return at once)
+            acted, stopped = execute_target(
+                acct, fst, ist, cnt, orders, trades, skipped, 0, col, t, ts[t], tgt, acted,
+                stopped, resize, base, sigma[sig_t], sizer, fraction, quantity, vol_target,
+                max_leverage, fee_rate, fixed_fee, slip, lot_size, min_size, min_notional,
+            )  # fmt: skip
         if fill_open and has_stops and fst[0, F_POS] != 0.0:
-            stopped = _stop_walk_nb(
-                t, ts[t], col, open_[t], high[t], low[t], close[t], stop_loss, take_profit,
-                stopped, acct, fst, ist, cnt, orders, trades, skipped, fee_rate, fixed_fee,
-                slip, min_size, min_notional,
+            stopped = stop_walk(
+                acct, fst, ist, cnt, orders, trades, skipped, 0, col, t, ts[t], open_[t], high[t],
+                low[t], close[t], stop_loss, take_profit, stopped, fee_rate, fixed_fee, slip,
+                min_size, min_notional,
             )  # fmt: skip
         if record_series:
             cash_out[t] = acct[0]
@@ -417,8 +195,8 @@ def _simulate_column_nb(
     if n > 0:
         final_eq = acct[0] + fst[0, F_POS] * close[n - 1]
         if fst[0, F_POS] != 0.0:
-            _write_trade_nb(
-                trades, cnt, fst, ist, 0, col, n - 1, ts[n - 1], REASON_END, True,
+            write_trade(
+                trades, cnt, fst, ist, 0, n - 1, ts[n - 1], REASON_END, True,
                 abs(fst[0, F_POS]), close[n - 1],
             )  # fmt: skip
     return acct[0], fst[0, F_POS], final_eq
@@ -501,47 +279,6 @@ def _run_column_nb(
                 fe,
             )
         cap *= 4
-
-
-@njit(cache=True)
-def _stop_walk_nb(
-    t: int,
-    ts_t: int,
-    col: int,
-    o: float,
-    h: float,
-    lw: float,
-    c: float,
-    stop_loss: float,
-    take_profit: float,
-    stopped: bool,
-    acct: Any,
-    fst: Any,
-    ist: Any,
-    cnt: Any,
-    orders: Any,
-    trades: Any,
-    skipped: Any,
-    fee_rate: float,
-    fixed_fee: float,
-    slip: float,
-    min_size: float,
-    min_notional: float,
-) -> bool:
-    """Walk bar ``t`` for the open position; exit at the level (or the open on a gap)."""
-    side = ist[0, I_SIDE]
-    entry = fst[0, F_VIN] / fst[0, F_QIN]
-    sl_price, tp_price = stop_prices_nb(entry, side, stop_loss, take_profit)
-    hit, level, reason = walk_stops_nb(o, h, lw, c, side, sl_price, tp_price)
-    if hit:
-        pos = fst[0, F_POS]
-        ok = _fill_nb(
-            0, -side, abs(pos), level, reason, True, t, ts_t, col, acct, fst, ist, cnt, orders,
-            trades, skipped, fee_rate, fixed_fee, slip, 0.0, min_size, min_notional,
-        )  # fmt: skip
-        if ok:
-            stopped = True
-    return stopped
 
 
 @njit(cache=True)
@@ -731,17 +468,17 @@ def _portfolio_core_nb(
                 equity += fst[j, F_POS] * base_row[j]
             for j in range(m):
                 acted[j] = tgt[j]
-                desired[j] = target_weight_position_nb(
+                desired[j] = target_weight_position(
                     tgt[j], equity, base_row[j], fst[j, F_POS], slip
                 )
             for buys in range(2):
                 for j in range(m):
                     pos = fst[j, F_POS]
                     if (buys == 0 and desired[j] < pos) or (buys == 1 and desired[j] > pos):
-                        _move_to_nb(
-                            j, desired[j], base_row[j], t, ts[t], j, acct, fst, ist, cnt, orders,
-                            trades, skipped, fee_rate, fixed_fee, slip, lot_size, min_size,
-                            min_notional,
+                        move_to(
+                            acct, fst, ist, cnt, orders, trades, skipped, j, j, t, ts[t],
+                            desired[j], base_row[j], fee_rate, fixed_fee, slip, lot_size,
+                            min_size, min_notional,
                         )  # fmt: skip
         cash_out[t] = acct[0]
         eq = acct[0]
@@ -753,8 +490,8 @@ def _portfolio_core_nb(
     if n > 0:
         for j in range(m):
             if fst[j, F_POS] != 0.0:
-                _write_trade_nb(
-                    trades, cnt, fst, ist, j, j, n - 1, ts[n - 1], REASON_END, True,
+                write_trade(
+                    trades, cnt, fst, ist, j, n - 1, ts[n - 1], REASON_END, True,
                     abs(fst[j, F_POS]), close[n - 1, j],
                 )  # fmt: skip
 

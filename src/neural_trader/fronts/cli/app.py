@@ -11,7 +11,12 @@ from typing import Annotated
 import typer
 
 from neural_trader import __version__
-from neural_trader.fronts.cli import data_commands, system_commands
+from neural_trader.fronts.cli import (
+    data_commands,
+    optimize_commands,
+    research_commands,
+    system_commands,
+)
 
 app = typer.Typer(
     name="neural-trader",
@@ -23,6 +28,9 @@ app = typer.Typer(
 app.add_typer(data_commands.app, name="data")
 app.command("doctor")(system_commands.doctor)
 app.command("demo")(system_commands.demo)
+app.command("strategies")(research_commands.strategies)
+app.command("backtest")(research_commands.backtest)
+app.command("optimize")(optimize_commands.optimize)
 
 
 def _version(value: bool) -> None:

@@ -70,7 +70,29 @@ def demo(as_json: JsonOpt = False) -> None:
             console.print(
                 f"  {s.symbol}: {s.description}. Resampled to {s.weekly_bars:,} weekly bars."
             )
+        if r.backtests:
+            bt = Table(title=f"strategies: {r.backtest_settings}", box=box.SIMPLE_HEAD)
+            for col in ("strategy", "final equity", "return", "CAGR", "Sharpe", "max DD", "trades"):
+                bt.add_column(col, justify="left" if col == "strategy" else "right")
+            for b in r.backtests:
+                bt.add_row(
+                    b.strategy,
+                    f"{b.final_equity:,.0f}",
+                    _pct(b.total_return),
+                    _pct(b.cagr),
+                    "n/a" if b.sharpe is None else f"{b.sharpe:.2f}",
+                    _pct(b.max_drawdown),
+                    f"{b.trades:,}",
+                )
+            console.print(bt)
         console.print(f"catalog: {r.catalog}  ({r.seconds:.1f} s)")
-        console.print("next: neural-trader data list | neural-trader data show SPX")
+        console.print(
+            "next: neural-trader data show SPX | neural-trader backtest --strategy sma_cross "
+            "--symbol SPX --report sma.html"
+        )
 
     run_command(as_json, lambda: run_demo(progress=progress), render)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:+.1f}%"

@@ -1,1 +1,23 @@
-"""Built-in strategies; each module registers one."""
+"""Built-in strategies; importing this package registers each one (``strategies.registry``).
+
+Every module holds one strategy; ``momentum`` also holds the position state machine the
+entry/exit strategies share (``hold_state`` and its incremental twin ``HoldState``).
+"""
+
+from neural_trader.strategies.builtin.buy_and_hold import BuyAndHold
+from neural_trader.strategies.builtin.enhanced_momentum import EnhancedMomentum
+from neural_trader.strategies.builtin.mean_reversion import MeanReversion
+from neural_trader.strategies.builtin.momentum import Momentum
+from neural_trader.strategies.builtin.pairs import Pairs
+from neural_trader.strategies.builtin.sma_cross import SMACross
+from neural_trader.strategies.builtin.swing import Swing
+
+__all__ = [
+    "BuyAndHold",
+    "EnhancedMomentum",
+    "MeanReversion",
+    "Momentum",
+    "Pairs",
+    "SMACross",
+    "Swing",
+]

@@ -1,0 +1,351 @@
+"""Research services: list strategies, run a backtest with either engine, check look-ahead.
+
+The CLI's ``backtest`` and ``strategies`` commands and, later, the MCP tools call these; the
+numbers in their output are what the engines and :mod:`neural_trader.analytics` computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from neural_trader.core.errors import DataValidationError, InvalidArgumentError
+from neural_trader.data.catalog import Catalog
+from neural_trader.services.data import _resolve_spec, open_catalog
+from neural_trader.services.formatting import ns_to_label
+
+__all__ = [
+    "BacktestSummary",
+    "ParamInfo",
+    "StrategyInfo",
+    "list_strategy_infos",
+    "load_bars",
+    "run_backtest",
+]
+
+Engine = Literal["vector", "event"]
+Fill = Literal["open", "close"]
+Sizer = Literal["all_in", "fixed", "target_weight", "vol_target"]
+
+
+class ParamInfo(BaseModel):
+    name: str
+    kind: str
+    default: Any
+    description: str
+    json_schema: dict[str, Any]
+    grid: list[Any] = Field(description="default search grid (first 50 values)")
+
+
+class StrategyInfo(BaseModel):
+    name: str
+    description: str
+    long_only: bool
+    requires: list[dict[str, Any]]
+    parameters: list[ParamInfo]
+
+
+def list_strategy_infos() -> list[StrategyInfo]:
+    """Every registered strategy with its declared parameters and data requirements."""
+    from neural_trader.strategies import get_strategy, strategy_names
+
+    out = []
+    for name in strategy_names():
+        cls = get_strategy(name)
+        params = [
+            ParamInfo(
+                name=key,
+                kind=p.kind,
+                default=p.default,
+                description=p.description,
+                json_schema=p.schema(),
+                grid=p.grid() if len(p.grid()) <= 50 else p.grid()[:50],
+            )
+            for key, p in cls.parameters().items()
+        ]
+        out.append(
+            StrategyInfo(
+                name=name,
+                description=cls.description,
+                long_only=cls.long_only,
+                requires=[
+                    {
+                        "name": r.name,
+                        "kind": r.kind,
+                        "description": r.description,
+                        "optional": r.optional,
+                    }
+                    for r in cls.requires
+                ],
+                parameters=params,
+            )
+        )
+    return out
+
+
+class SkippedOrder(BaseModel):
+    bar: int
+    time: str
+    quantity: float
+    reason: str
+
+
+class LookaheadSummary(BaseModel):
+    ok: bool
+    points: list[int]
+    differences: list[dict[str, Any]]
+
+
+class BacktestSummary(BaseModel):
+    """The result of one backtest. The top-level numbers are the ones scripts read."""
+
+    strategy: str
+    params: dict[str, Any]
+    symbol: str
+    spec: str
+    engine: str
+    fill: str
+    bars: int
+    first: str
+    last: str
+    periods_per_year: float
+    cash: float
+    fees: float
+    slippage: float
+    sizer: str
+    final_equity: float
+    total_return: float | None
+    trades: int
+    open_trades: int
+    sharpe: float | None
+    sortino: float | None
+    max_drawdown: float | None
+    cagr: float | None
+    win_rate: float | None
+    profit_factor: float | None
+    exposure: float | None
+    metrics: dict[str, Any]
+    skipped_orders: int
+    skipped: list[SkippedOrder]
+    notes: list[str]
+    report: str | None = None
+    plot: str | None = None
+    lookahead: LookaheadSummary | None = None
+
+
+def load_bars(
+    *,
+    symbol: str | None,
+    data_file: str | Path | None,
+    spec: str | None = None,
+    start: str | int | None = None,
+    end: str | int | None = None,
+    tz: str = "UTC",
+    catalog: Catalog | str | Path | None = None,
+) -> tuple[str, str, pd.DataFrame]:
+    """Bars from the catalog (``symbol``) or straight from a file (``data_file``, not stored).
+
+    A file is validated like an import and refused on any error, so a backtest never runs on
+    bars that ``data import`` would have rejected.
+    """
+    from neural_trader.data.timebounds import to_ns
+
+    if (symbol is None) == (data_file is None):
+        raise InvalidArgumentError("give exactly one of --symbol (from the catalog) or --data FILE")
+    lo = None if start is None else to_ns(start, tz=tz)
+    hi = None if end is None else to_ns(end, tz=tz, end=True)
+    if data_file is not None:
+        from neural_trader.data.importers import import_bars
+
+        result = import_bars(data_file, spec=spec, tz=tz)
+        frame = result.frame
+        if lo is not None or hi is not None:
+            ts = frame["ts_event"].to_numpy()
+            keep = np.ones(len(ts), dtype=bool)
+            if lo is not None:
+                keep &= ts >= lo
+            if hi is not None:
+                keep &= ts <= hi
+            frame = frame.loc[keep].reset_index(drop=True)
+        name = symbol or Path(data_file).stem
+        return name, str(result.spec), frame
+    assert symbol is not None
+    cat = open_catalog(catalog)
+    bar_spec = _resolve_spec(cat, symbol, spec)
+    return symbol, str(bar_spec), cat.read_bars(symbol, bar_spec, start=lo, end=hi)
+
+
+def run_backtest(
+    strategy: str,
+    *,
+    symbol: str | None = None,
+    data_file: str | Path | None = None,
+    spec: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    cash: float = 10_000.0,
+    fees: float = 0.001,
+    slippage: float = 0.0,
+    fill: Fill = "open",
+    engine: Engine = "vector",
+    sizer: Sizer = "all_in",
+    start: str | int | None = None,
+    end: str | int | None = None,
+    periods_per_year: float | None = None,
+    report: str | Path | None = None,
+    plot: str | Path | None = None,
+    check_lookahead: bool = False,
+    catalog: Catalog | str | Path | None = None,
+) -> BacktestSummary:
+    """Backtest one strategy on one symbol and summarise the result."""
+    from neural_trader.analytics import summarize
+    from neural_trader.backtest import BacktestConfig, SkipReason
+    from neural_trader.data.frequency import infer_periods_per_year
+    from neural_trader.strategies import StrategyData, create_strategy
+
+    strat = create_strategy(strategy, **dict(params or {}))
+    name, spec_str, frame = load_bars(
+        symbol=symbol, data_file=data_file, spec=spec, start=start, end=end, catalog=catalog
+    )
+    if len(frame) < 2:
+        raise DataValidationError(
+            f"{len(frame)} bar(s) of {name} in the requested range; a backtest needs at least 2",
+            hint="widen --start/--end or import more data",
+        )
+    if len(frame) <= strat.warmup:
+        raise InvalidArgumentError(
+            f"{strategy} needs {strat.warmup} bars of warm-up and the range has {len(frame)}",
+            hint="widen the range or shorten the strategy's periods",
+        )
+    data = StrategyData.from_frame(frame, name)
+    config = BacktestConfig(cash=cash, fee_rate=fees, slippage=slippage, fill=fill, sizer=sizer)
+    ts = data.ts_event
+    ppy = periods_per_year or infer_periods_per_year(ts, spec_str)
+    if engine == "vector":
+        from neural_trader.backtest import run_vector
+
+        result: Any = run_vector(strat, data, config)
+    elif engine == "event":
+        from neural_trader.backtest.event import run_event
+
+        result = run_event(strat, data, config, spec=spec_str)
+    else:
+        raise InvalidArgumentError(f"engine must be vector or event, got {engine!r}")
+
+    # equity[0] of a summary is the starting capital: the wealth baseline before bar 0.
+    equity = np.concatenate(([cash], np.asarray(result.equity, dtype=np.float64)))
+    positions = np.concatenate(([0.0], np.asarray(result.position, dtype=np.float64)))
+    summary = summarize(equity, periods_per_year=ppy, trades=result.trades, positions=positions)
+    metrics = summary.to_dict()
+    daily = spec_str.endswith(("d", "w"))
+    skipped_rows = result.skipped
+    skipped = [
+        SkippedOrder(
+            bar=int(r["idx"]),
+            time=ns_to_label(int(r["ts"]), daily=daily),
+            quantity=float(r["quantity"]),
+            reason=SkipReason(int(r["reason"])).name.lower(),
+        )
+        for r in skipped_rows[:20]
+    ]
+    notes = list(strat.notes) + list(metrics.get("notes") or [])
+    if len(skipped_rows):
+        notes.append(
+            f"{len(skipped_rows)} order(s) were below the minimum size or notional and were "
+            "not sent; see 'skipped'"
+        )
+    out = BacktestSummary(
+        strategy=strategy,
+        params=strat.p.as_dict(),
+        symbol=name,
+        spec=spec_str,
+        engine=engine,
+        fill=fill,
+        bars=len(data),
+        first=ns_to_label(int(ts[0]), daily=daily),
+        last=ns_to_label(int(ts[-1]), daily=daily),
+        periods_per_year=ppy,
+        cash=cash,
+        fees=fees,
+        slippage=slippage,
+        sizer=sizer,
+        final_equity=float(equity[-1]),
+        total_return=metrics["total_return"],
+        trades=int(metrics["trades"]),
+        open_trades=int(metrics["open_trades"]),
+        sharpe=metrics["sharpe"],
+        sortino=metrics["sortino"],
+        max_drawdown=metrics["max_drawdown"],
+        cagr=metrics["cagr"],
+        win_rate=metrics["win_rate"],
+        profit_factor=metrics["profit_factor"],
+        exposure=metrics["exposure"],
+        metrics=metrics,
+        skipped_orders=len(skipped_rows),
+        skipped=skipped,
+        notes=notes,
+    )
+    if report is not None:
+        from neural_trader.analytics.reports import write_html_report
+
+        write_html_report(
+            Path(report),
+            equity=equity[1:],
+            ts_event=ts,
+            summary=summary,
+            trades=result.trades,
+            title=f"{strategy} on {name} ({spec_str}, {engine} engine)",
+        )
+        out.report = str(report)
+    if plot is not None:
+        from neural_trader.analytics.reports import write_png_report
+
+        write_png_report(
+            Path(plot),
+            equity=equity[1:],
+            ts_event=ts,
+            summary=summary,
+            title=f"{strategy} on {name}",
+        )
+        out.plot = str(plot)
+    if check_lookahead:
+        out.lookahead = _lookahead(strat, data, config, engine)
+    return out
+
+
+def _lookahead(strategy: Any, data: Any, config: Any, engine: Engine) -> LookaheadSummary:
+    """Signals and fills on truncated data must equal the full run's up to the cut."""
+    from neural_trader.strategies.lookahead import check_lookahead
+
+    def run(d: Any) -> tuple[np.ndarray, np.ndarray]:
+        if engine == "event":
+            from neural_trader.backtest.event import run_event
+
+            res: Any = run_event(strategy, d, config)
+        else:
+            from neural_trader.backtest import run_vector
+
+            res = run_vector(strategy, d, config)
+        return np.asarray(res.orders["idx"]), np.asarray(res.orders["quantity"])
+
+    rep = check_lookahead(strategy, data, engine_check=run)
+    return LookaheadSummary(
+        ok=rep.ok,
+        points=[int(p) for p in rep.points],
+        differences=[_as_dict(d) for d in rep.violations[:20]],
+    )
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "to_dict"):
+        out: dict[str, Any] = obj.to_dict()
+        return out
+    if hasattr(obj, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(obj)
+    return {"detail": str(obj)}
