@@ -157,8 +157,16 @@ def _default_dimension(param: Param) -> Dimension:
     return Dimension(param.name, values, param.kind)
 
 
-def parse_grid(strategy_cls: type[Strategy], specs: Sequence[str] | None) -> SearchSpace:
+def parse_grid(
+    strategy_cls: type[Strategy],
+    specs: Sequence[str] | None,
+    *,
+    max_combinations: int | None = MAX_COMBINATIONS,
+) -> SearchSpace:
     """The search space of ``specs`` for ``strategy_cls``.
+
+    ``max_combinations`` guards searches that enumerate the product (grid); a sampler that
+    only draws from the dimensions (Bayesian search) passes ``None``.
 
     Without specs, every declared parameter of the strategy's own (not the shared stop
     options) spans its declared ``grid()``: the range its author thought worth searching.
@@ -184,9 +192,9 @@ def parse_grid(strategy_cls: type[Strategy], specs: Sequence[str] | None) -> Sea
             )
     ordered = tuple(dims[k] for k in declared if k in dims)
     space = SearchSpace(ordered)
-    if space.size > MAX_COMBINATIONS:
+    if max_combinations is not None and space.size > max_combinations:
         raise InvalidArgumentError(
-            f"the grid has {space.size:,} combinations (limit {MAX_COMBINATIONS:,})",
+            f"the grid has {space.size:,} combinations (limit {max_combinations:,})",
             hint="narrow it with --grid name=low:high:step, or use --method bayes",
         )
     return space

@@ -77,6 +77,7 @@ def run_optimization(
     )
     from neural_trader.optimize.grid import ChunkJob, describe
     from neural_trader.optimize.result import TopEntry, finite_or_none
+    from neural_trader.optimize.space import MAX_COMBINATIONS
     from neural_trader.services.research import load_bars
     from neural_trader.strategies import StrategyData, get_strategy
 
@@ -96,7 +97,10 @@ def run_optimization(
     if seed < 0:
         raise InvalidArgumentError(f"seed must be >= 0, got {seed}")
     strategy_cls = get_strategy(strategy)
-    space = parse_grid(strategy_cls, grid)
+    # Bayesian search samples the dimensions and never enumerates their product.
+    space = parse_grid(
+        strategy_cls, grid, max_combinations=None if method == "bayes" else MAX_COMBINATIONS
+    )
     name, spec_str, frame = load_bars(
         symbol=symbol, data_file=data_file, spec=spec, start=start, end=end, catalog=catalog
     )
