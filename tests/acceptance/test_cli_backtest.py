@@ -170,3 +170,71 @@ def test_backtest_real_orcl_through_catalog(nt_home: Path, shared_data: Path) ->
     assert out["trades"] == 0
     assert out["open_trades"] == 1
     assert out["periods_per_year"] == 252.0
+
+
+def test_pairs_runs_two_legs_with_a_second_symbol(
+    nt_home: Path, daily_file: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.csv"
+    write_bars_csv(generate_bars(800, "1d", seed=12, start="2015-01-01"), other, layout="yahoo")
+    assert nt("data", "import", str(other), "--symbol", "OTH")[0] == 0
+    code, out = nt(
+        "backtest",
+        "--strategy",
+        "pairs",
+        "--data",
+        str(daily_file),
+        "--with",
+        "other=OTH",
+        "--param",
+        "formation=120",
+        "--param",
+        "window=30",
+    )
+    assert code == 0, out
+    assert out["bars"] == 800
+    code, out = nt("backtest", "--strategy", "pairs", "--data", str(daily_file))
+    assert code == 2
+    assert "--with other=" in out["hint"]
+    code, out = nt(
+        "backtest",
+        "--strategy",
+        "pairs",
+        "--data",
+        str(daily_file),
+        "--with",
+        "other=OTH",
+        "--engine",
+        "event",
+    )
+    assert code == 4
+    assert "vector" in out["message"]
+
+
+def test_sentiment_feed_is_aligned_and_reported(
+    nt_home: Path, daily_file: Path, tmp_path: Path
+) -> None:
+    feed = tmp_path / "sent.csv"
+    feed.write_text("date,score\n2015-01-01,0.5\n2015-01-02,-0.5\n1990-01-01,0.1\n")
+    code, out = nt(
+        "backtest",
+        "--strategy",
+        "enhanced_momentum",
+        "--data",
+        str(daily_file),
+        "--with",
+        "sentiment=" + str(feed) + ":score",
+    )
+    assert code == 0, out
+    assert any("sentiment: 2 of 800 bars" in n for n in out["notes"]), out["notes"]
+    code, out = nt(
+        "backtest",
+        "--strategy",
+        "sma_cross",
+        "--data",
+        str(daily_file),
+        "--with",
+        "sentiment=" + str(feed),
+    )
+    assert code == 2
+    assert "takes no input sentiment" in out["message"]

@@ -14,7 +14,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from neural_trader.core.errors import DataValidationError, InvalidArgumentError
+from neural_trader.core.errors import (
+    DataValidationError,
+    InvalidArgumentError,
+    NotSupportedError,
+)
 from neural_trader.data.catalog import Catalog
 from neural_trader.services.data import _resolve_spec, open_catalog
 from neural_trader.services.formatting import ns_to_label
@@ -199,9 +203,17 @@ def run_backtest(
     report: str | Path | None = None,
     plot: str | Path | None = None,
     check_lookahead: bool = False,
+    inputs: Mapping[str, str] | None = None,
     catalog: Catalog | str | Path | None = None,
 ) -> BacktestSummary:
-    """Backtest one strategy on one symbol and summarise the result."""
+    """Backtest one strategy on one symbol and summarise the result.
+
+    ``inputs`` feeds the strategy's declared data requirements: ``{"other": "IXIC"}`` (a
+    catalog symbol or a bar file, for ``bars`` requirements) or
+    ``{"sentiment": "news.csv:score"}`` (a CSV with a timestamp column and a value column,
+    for ``series`` requirements). Two-leg strategies (``pairs``) run on the vectorized
+    portfolio engine with shared cash.
+    """
     from neural_trader.analytics import summarize
     from neural_trader.backtest import BacktestConfig, SkipReason
     from neural_trader.data.frequency import infer_periods_per_year
@@ -221,14 +233,31 @@ def run_backtest(
             f"{strategy} needs {strat.warmup} bars of warm-up and the range has {len(frame)}",
             hint="widen the range or shorten the strategy's periods",
         )
-    data = StrategyData.from_frame(frame, name)
+    notes_in: list[str] = []
+    frame, feeds, others = _resolve_inputs(
+        strat, frame, spec_str, dict(inputs or {}), start, end, catalog, notes_in
+    )
+    data = StrategyData.from_frame(frame, name, feeds=feeds)
     config = BacktestConfig(cash=cash, fee_rate=fees, slippage=slippage, fill=fill, sizer=sizer)
     ts = data.ts_event
     ppy = periods_per_year or infer_periods_per_year(ts, spec_str)
-    if engine == "vector":
+    legs = getattr(strat, "signals_legs", None)
+    result: Any
+    if legs is not None:
+        if engine != "vector":
+            raise NotSupportedError(
+                f"{strategy} trades two legs, which only the vectorized portfolio engine "
+                "runs today; use --engine vector"
+            )
+        from neural_trader.backtest import run_portfolio
+
+        other = StrategyData.from_frame(others["other"], "other")
+        pconfig = config.model_copy(update={"sizer": "target_weight", "long_only": False})
+        result = _PortfolioView(run_portfolio(legs(data), [data, other], pconfig))
+    elif engine == "vector":
         from neural_trader.backtest import run_vector
 
-        result: Any = run_vector(strat, data, config)
+        result = run_vector(strat, data, config)
     elif engine == "event":
         from neural_trader.backtest.event import run_event
 
@@ -252,7 +281,7 @@ def run_backtest(
         )
         for r in skipped_rows[:20]
     ]
-    notes = list(strat.notes) + list(metrics.get("notes") or [])
+    notes = notes_in + list(strat.notes) + list(metrics.get("notes") or [])
     if len(skipped_rows):
         notes.append(
             f"{len(skipped_rows)} order(s) were below the minimum size or notional and were "
@@ -349,3 +378,114 @@ def _as_dict(obj: Any) -> dict[str, Any]:
 
         return asdict(obj)
     return {"detail": str(obj)}
+
+
+class _PortfolioView:
+    """A two-leg portfolio result seen through the single-asset fields the summary reads."""
+
+    def __init__(self, res: Any) -> None:
+        self.equity = res.equity
+        # Exposure counts bars with any open leg.
+        self.position = np.abs(np.asarray(res.positions)).sum(axis=1)
+        self.trades = res.trades
+        self.skipped = res.skipped
+        self.orders = res.orders
+
+
+def _resolve_inputs(
+    strat: Any,
+    frame: pd.DataFrame,
+    spec: str,
+    inputs: dict[str, str],
+    start: str | int | None,
+    end: str | int | None,
+    catalog: Catalog | str | Path | None,
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, pd.DataFrame]]:
+    """Load and align every declared input; bars are joined on common timestamps."""
+    declared = {r.name: r for r in strat.requires}
+    unknown = sorted(set(inputs) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise InvalidArgumentError(
+            f"strategy {strat.name!r} takes no input {', '.join(unknown)} (it takes: {names})"
+        )
+    feeds: dict[str, np.ndarray] = {}
+    others: dict[str, pd.DataFrame] = {}
+    # Bars first: their joins trim the frame that series are then aligned to.
+    for req in sorted(strat.requires, key=lambda r: r.kind != "bars"):
+        source = inputs.get(req.name)
+        if source is None:
+            if not req.optional:
+                raise InvalidArgumentError(
+                    f"strategy {strat.name!r} needs {req.name} ({req.description})",
+                    hint=f"pass --with {req.name}=SYMBOL (a catalog symbol or a bar file)"
+                    if req.kind == "bars"
+                    else f"pass --with {req.name}=FILE.csv:column",
+                )
+            continue
+        if req.kind == "bars":
+            as_file = Path(source)
+            if as_file.is_file():
+                _, _, other = load_bars(
+                    symbol=None, data_file=as_file, spec=spec, start=start, end=end
+                )
+            else:
+                _, _, other = load_bars(
+                    symbol=source, data_file=None, spec=spec, start=start, end=end, catalog=catalog
+                )
+            common = np.intersect1d(frame["ts_event"].to_numpy(), other["ts_event"].to_numpy())
+            if len(common) < 2:
+                raise DataValidationError(
+                    f"{source} shares {len(common)} bar time(s) with the primary symbol"
+                )
+            dropped = len(frame) - len(common)
+            if dropped or len(other) != len(common):
+                notes.append(
+                    f"{req.name}={source}: aligned on {len(common):,} common bar times "
+                    f"({dropped:,} primary and {len(other) - len(common):,} {source} bars "
+                    "without a partner left out)"
+                )
+            frame = frame[frame["ts_event"].isin(common)].reset_index(drop=True)
+            other = other[other["ts_event"].isin(common)].reset_index(drop=True)
+            others[req.name] = other
+            feeds[req.name] = other["close"].to_numpy(dtype=np.float64)
+        else:
+            feeds[req.name] = _read_series(source, frame, notes, req.name)
+    for name, other in others.items():  # re-trim bar feeds after later joins
+        keep = other["ts_event"].isin(frame["ts_event"])
+        others[name] = other[keep].reset_index(drop=True)
+        feeds[name] = others[name]["close"].to_numpy(dtype=np.float64)
+    return frame, feeds, others
+
+
+def _read_series(source: str, frame: pd.DataFrame, notes: list[str], name: str) -> np.ndarray:
+    """``FILE.csv[:column]``: first column timestamps (dates are midnight UTC), values aligned
+    to the bars by exact time; bars without a value get NaN (the strategy treats it as absent).
+    """
+    path_text, _, column = source.rpartition(":") if ":" in source else (source, "", "")
+    path = Path(path_text or source)
+    if not path.is_file():
+        raise InvalidArgumentError(f"--with {name}={source}: {path} is not a file")
+    table = pd.read_csv(path)
+    if table.shape[1] < 2:
+        raise DataValidationError(f"{path} needs a time column and a value column")
+    col = column or table.columns[1]
+    if col not in table.columns:
+        raise InvalidArgumentError(
+            f"{path} has no column {col!r}; columns: {', '.join(map(str, table.columns))}"
+        )
+    when = pd.to_datetime(table.iloc[:, 0], utc=True, errors="coerce")
+    if when.isna().any():
+        bad = int(np.flatnonzero(when.isna().to_numpy())[0]) + 2
+        raise DataValidationError(f"{path}: unreadable time on line {bad}")
+    values = pd.to_numeric(table[col], errors="coerce")
+    series = pd.Series(
+        values.to_numpy(dtype=np.float64), index=when.dt.as_unit("ns").astype("int64").to_numpy()
+    )
+    if series.index.has_duplicates:
+        raise DataValidationError(f"{path}: duplicate times in the {col} series")
+    aligned = series.reindex(frame["ts_event"].to_numpy()).to_numpy(dtype=np.float64)
+    matched = int(np.isfinite(aligned).sum())
+    notes.append(f"{name}: {matched:,} of {len(frame):,} bars have a value from {path.name}")
+    return aligned

@@ -37,13 +37,15 @@ class SizerName(StrEnum):
     vol_target = "vol_target"
 
 
-def parse_params(pairs: list[str] | None) -> dict[str, str]:
+def parse_params(pairs: list[str] | None, flag: str = "--param") -> dict[str, str]:
     """``--param k=v`` pairs; values stay text and are parsed by the parameter declarations."""
     out: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise InvalidArgumentError(f"--param {pair!r} is not name=value (e.g. --param fast=10)")
+            raise InvalidArgumentError(
+                f"{flag} {pair!r} is not name=value (e.g. {flag} name=value)"
+            )
         out[key.strip()] = value.strip()
     return out
 
@@ -113,6 +115,14 @@ def backtest(
         Path | None, typer.Option("--report", help="Write an HTML tear sheet.")
     ] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a PNG picture.")] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--with",
+            help="A declared input, name=source: other=SYMBOL|FILE for a second leg's bars, "
+            "sentiment=FILE.csv:column for a series. Repeatable.",
+        ),
+    ] = None,
     check_lookahead: Annotated[
         bool, typer.Option("--check-lookahead", help="Rerun on truncated data; report changes.")
     ] = False,
@@ -181,6 +191,7 @@ def backtest(
             report=report,
             plot=plot,
             check_lookahead=check_lookahead,
+            inputs=parse_params(inputs, flag="--with"),
         ),
         render,
         status=f"backtesting {strategy}",
