@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from neural_trader.core.errors import InvalidArgumentError
+from neural_trader.fronts.cli.options import JsonOpt
 from neural_trader.fronts.cli.output import console, err_console, fail, run_command
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ class Label(StrEnum):
     close = "close"
 
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 SpecOpt = Annotated[
     str | None, typer.Option("--spec", help="Bar spec: 1m, 5m, 1h, 1d... (default: inferred).")
 ]

@@ -9,7 +9,6 @@ a progress bar runs on stderr; Ctrl-C stops the search and prints what finished,
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -17,6 +16,20 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from neural_trader.fronts.cli.options import (
+    CashOpt,
+    DataOpt,
+    EndOpt,
+    FeesOpt,
+    FillAt,
+    FillOpt,
+    JsonOpt,
+    SlippageOpt,
+    StartOpt,
+    StrategyOpt,
+    SymbolOpt,
+    TradeSpecOpt,
+)
 from neural_trader.fronts.cli.output import console, run_command
 
 if TYPE_CHECKING:
@@ -40,11 +53,6 @@ class BackendName(StrEnum):
     ray = "ray"
 
 
-class FillAt(StrEnum):
-    open = "open"
-    close = "close"
-
-
 class MetricChoice(StrEnum):
     sharpe = "sharpe"
     sortino = "sortino"
@@ -57,18 +65,12 @@ class MetricChoice(StrEnum):
 
 
 def optimize(
-    strategy: Annotated[
-        str, typer.Option("--strategy", "-s", help="Strategy name (see 'strategies').")
-    ],
-    symbol: Annotated[str | None, typer.Option("--symbol", help="Symbol in the catalog.")] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Bar file to read directly (not stored).")
-    ] = None,
-    spec: Annotated[
-        str | None, typer.Option("--spec", help="Bar spec (default: the stored one).")
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First date (inclusive).")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    strategy: StrategyOpt,
+    symbol: SymbolOpt = None,
+    data: DataOpt = None,
+    spec: TradeSpecOpt = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     grid: Annotated[
         list[str] | None,
         typer.Option(
@@ -103,19 +105,12 @@ def optimize(
         int | None, typer.Option("--workers", help="Processes (default: every core).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Bayesian sampler.")] = 42,
-    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 10_000.0,
-    fees: Annotated[
-        float, typer.Option("--fees", help="Fee rate per side (0.001 = 0.1%).")
-    ] = 0.001,
-    slippage: Annotated[float, typer.Option("--slippage", help="Slippage rate per fill.")] = 0.0,
-    fill: Annotated[
-        FillAt,
-        typer.Option("--fill", help="open: next bar's open (default); close: this bar's close."),
-    ] = FillAt.open,
+    cash: CashOpt = 10_000.0,
+    fees: FeesOpt = 0.001,
+    slippage: SlippageOpt = 0.0,
+    fill: FillOpt = FillAt.open,
     top: Annotated[int, typer.Option("--top", help="Configurations to show.")] = 10,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON document on stdout.")
-    ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Search a strategy's parameters (grid or Bayesian, optionally walk-forward)."""
     from neural_trader.services.optimize import run_optimization

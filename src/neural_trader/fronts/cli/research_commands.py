@@ -12,22 +12,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from neural_trader.core.errors import InvalidArgumentError
+from neural_trader.fronts.cli.options import (
+    CashOpt,
+    DataOpt,
+    EndOpt,
+    FeesOpt,
+    FillAt,
+    FillOpt,
+    JsonOpt,
+    SlippageOpt,
+    StartOpt,
+    StrategyOpt,
+    SymbolOpt,
+    TradeSpecOpt,
+)
 from neural_trader.fronts.cli.output import console, run_command
 
 if TYPE_CHECKING:
     from neural_trader.services.research import BacktestSummary, StrategyInfo
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-
 
 class EngineName(StrEnum):
     vector = "vector"
     event = "event"
-
-
-class FillAt(StrEnum):
-    open = "open"
-    close = "close"
 
 
 class SizerName(StrEnum):
@@ -77,37 +84,26 @@ def strategies(as_json: JsonOpt = False) -> None:
 
 
 def backtest(
-    strategy: Annotated[
-        str, typer.Option("--strategy", "-s", help="Strategy name (see 'strategies').")
-    ],
-    symbol: Annotated[str | None, typer.Option("--symbol", help="Symbol in the catalog.")] = None,
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Bar file to read directly (not stored).")
-    ] = None,
-    spec: Annotated[
-        str | None, typer.Option("--spec", help="Bar spec (default: the stored one).")
-    ] = None,
+    strategy: StrategyOpt,
+    symbol: SymbolOpt = None,
+    data: DataOpt = None,
+    spec: TradeSpecOpt = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="Strategy parameter name=value, repeatable."),
     ] = None,
-    cash: Annotated[float, typer.Option("--cash", help="Starting cash.")] = 10_000.0,
-    fees: Annotated[
-        float, typer.Option("--fees", help="Fee rate per side (0.001 = 0.1%).")
-    ] = 0.001,
-    slippage: Annotated[float, typer.Option("--slippage", help="Slippage rate per fill.")] = 0.0,
-    fill: Annotated[
-        FillAt,
-        typer.Option("--fill", help="open: next bar's open (default); close: this bar's close."),
-    ] = FillAt.open,
+    cash: CashOpt = 10_000.0,
+    fees: FeesOpt = 0.001,
+    slippage: SlippageOpt = 0.0,
+    fill: FillOpt = FillAt.open,
     engine: Annotated[
         EngineName, typer.Option("--engine", help="vector or event.")
     ] = EngineName.vector,
     sizer: Annotated[
         SizerName, typer.Option("--sizer", help="How targets become quantities.")
     ] = SizerName.all_in,
-    start: Annotated[str | None, typer.Option("--start", help="First date (inclusive).")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last date (inclusive).")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     periods_per_year: Annotated[
         float | None, typer.Option("--periods-per-year", help="Annualisation (default: inferred).")
     ] = None,

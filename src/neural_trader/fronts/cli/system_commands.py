@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from neural_trader.fronts.cli.options import JsonOpt
 from neural_trader.fronts.cli.output import console, err_console, run_command
 
 if TYPE_CHECKING:
     from neural_trader.services.demo import DemoReport
     from neural_trader.services.system import DoctorReport
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 _STYLE = {"ok": "green", "warn": "yellow", "fail": "red"}
 
 
