@@ -196,7 +196,7 @@ def test_pairs_runs_two_legs_with_a_second_symbol(
     code, out = nt("backtest", "--strategy", "pairs", "--data", str(daily_file))
     assert code == 2
     assert "--with other=" in out["hint"]
-    code, out = nt(
+    args = (
         "backtest",
         "--strategy",
         "pairs",
@@ -204,11 +204,16 @@ def test_pairs_runs_two_legs_with_a_second_symbol(
         str(daily_file),
         "--with",
         "other=OTH",
-        "--engine",
-        "event",
+        "--param",
+        "formation=120",
+        "--param",
+        "window=30",
     )
-    assert code == 4
-    assert "vector" in out["message"]
+    _, vec = nt(*args)
+    code, evt = nt(*args, "--engine", "event")
+    assert code == 0, evt
+    assert evt["final_equity"] == pytest.approx(vec["final_equity"], rel=1e-9)
+    assert evt["trades"] == vec["trades"]
 
 
 def test_sentiment_feed_is_aligned_and_reported(

@@ -411,7 +411,8 @@ class _RollingMoments(IncrementalIndicator[V]):
     __slots__ = ("_buf", "_idx", "_m2", "_mag", "_mean", "_period")
     _period: int
 
-    def _reset_moments(self) -> None:
+    def reset(self) -> None:
+        super().reset()
         self._buf = [0.0] * self._period
         self._idx = 0
         self._mean = 0.0
@@ -468,56 +469,51 @@ def _two_pass(values: list[float], n: int) -> tuple[float, float]:
     return mean, m2
 
 
-class RollingStd(_RollingMoments[float]):
-    """Rolling standard deviation; ``ddof=0`` equals ``talib.STDDEV`` (nbdev 1)."""
+class _RollingDeviation(_RollingMoments[float]):
+    """Rolling moments with a ``ddof`` divisor, for the std-based scalar indicators."""
 
     __slots__ = ("_div",)
 
     def __init__(self, period: int, ddof: int = 0) -> None:
-        self._period = _check_period("RollingStd", "period", period, 2)
+        owner = type(self).__name__
+        self._period = _check_period(owner, "period", period, 2)
         if ddof not in (0, 1) or isinstance(ddof, bool):
-            raise InvalidArgumentError(f"RollingStd: ddof must be 0 or 1, got {ddof!r}")
+            raise InvalidArgumentError(f"{owner}: ddof must be 0 or 1, got {ddof!r}")
         self._div = float(period - ddof)
         super().__init__(period - 1, NAN)
 
-    def reset(self) -> None:
-        super().reset()
-        self._reset_moments()
+    def _std(self) -> float:
+        """The window's standard deviation (0 when ``m2`` has rounded to zero or below)."""
+        m2 = self._m2
+        return math.sqrt(m2 / self._div if m2 > 0.0 else 0.0)
+
+
+class RollingStd(_RollingDeviation):
+    """Rolling standard deviation; ``ddof=0`` equals ``talib.STDDEV`` (nbdev 1)."""
+
+    __slots__ = ()
 
     def update(self, x: float) -> float:
         if x != x:
             raise _nan_input(self)
         if self._push(x) < self._period:
             return NAN
-        m2 = self._m2
-        v = math.sqrt(m2 / self._div if m2 > 0.0 else 0.0)
+        v = self._std()
         self._value = v
         return v
 
 
-class RollingZScore(_RollingMoments[float]):
+class RollingZScore(_RollingDeviation):
     """``(x - mean) / std`` over the last ``period`` bars; equals ``custom.rolling_zscore``."""
 
-    __slots__ = ("_div",)
-
-    def __init__(self, period: int, ddof: int = 0) -> None:
-        self._period = _check_period("RollingZScore", "period", period, 2)
-        if ddof not in (0, 1) or isinstance(ddof, bool):
-            raise InvalidArgumentError(f"RollingZScore: ddof must be 0 or 1, got {ddof!r}")
-        self._div = float(period - ddof)
-        super().__init__(period - 1, NAN)
-
-    def reset(self) -> None:
-        super().reset()
-        self._reset_moments()
+    __slots__ = ()
 
     def update(self, x: float) -> float:
         if x != x:
             raise _nan_input(self)
         if self._push(x) < self._period:
             return NAN
-        m2 = self._m2
-        std = math.sqrt(m2 / self._div if m2 > 0.0 else 0.0)
+        std = self._std()
         v = (x - self._mean) / std if std > 0.0 else NAN
         self._value = v
         return v
@@ -535,10 +531,6 @@ class BollingerBands(_RollingMoments[BandsValue]):
             raise InvalidArgumentError(f"BollingerBands: nbdev must be a number, got {nbdev!r}")
         self._nbdev = float(nbdev)
         super().__init__(period - 1, _NAN_BANDS)
-
-    def reset(self) -> None:
-        super().reset()
-        self._reset_moments()
 
     def update(self, x: float) -> BandsValue:
         if x != x:
@@ -614,6 +606,18 @@ class _Lagged(IncrementalIndicator[float]):
         self._buf = [0.0] * self._period
         self._idx = 0
 
+    def _shift(self, x: float) -> tuple[float, int]:
+        """Store ``x`` over the value of ``period`` bars ago; return that value and the count."""
+        buf = self._buf
+        i = self._idx
+        old = buf[i]
+        buf[i] = x
+        i += 1
+        self._idx = 0 if i == self._period else i
+        n = self._count + 1
+        self._count = n
+        return old, n
+
 
 class Momentum(_Lagged):
     """``x - x[period bars ago]`` (``talib.MOM``, lookback ``period``)."""
@@ -623,14 +627,7 @@ class Momentum(_Lagged):
     def update(self, x: float) -> float:
         if x != x:
             raise _nan_input(self)
-        buf = self._buf
-        i = self._idx
-        old = buf[i]
-        buf[i] = x
-        i += 1
-        self._idx = 0 if i == self._period else i
-        n = self._count + 1
-        self._count = n
+        old, n = self._shift(x)
         v = x - old if n > self._period else NAN
         self._value = v
         return v
@@ -645,14 +642,7 @@ class ROC(_Lagged):
     def update(self, x: float) -> float:
         if x != x:
             raise _nan_input(self)
-        buf = self._buf
-        i = self._idx
-        old = buf[i]
-        buf[i] = x
-        i += 1
-        self._idx = 0 if i == self._period else i
-        n = self._count + 1
-        self._count = n
+        old, n = self._shift(x)
         if n <= self._period:
             v = NAN
         elif old != 0.0:
@@ -678,11 +668,10 @@ class _Extreme(IncrementalIndicator[float]):
         self._idx: deque[int] = deque()
         self._vals: deque[float] = deque()
 
-
-class Highest(_Extreme):
-    """Maximum of the last ``period`` inputs (``talib.MAX``, lookback ``period - 1``)."""
-
-    __slots__ = ()
+    @staticmethod
+    def _dominates(x: float, last: float) -> bool:
+        """Whether a new ``x`` makes the older candidate ``last`` useless (never the extreme)."""
+        raise NotImplementedError
 
     def update(self, x: float) -> float:
         if x != x:
@@ -690,7 +679,7 @@ class Highest(_Extreme):
         vals = self._vals
         idx = self._idx
         n = self._count
-        while vals and vals[-1] <= x:
+        while vals and self._dominates(x, vals[-1]):
             vals.pop()
             idx.pop()
         vals.append(x)
@@ -703,6 +692,16 @@ class Highest(_Extreme):
         v = vals[0] if n >= self._period else NAN
         self._value = v
         return v
+
+
+class Highest(_Extreme):
+    """Maximum of the last ``period`` inputs (``talib.MAX``, lookback ``period - 1``)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def _dominates(x: float, last: float) -> bool:
+        return last <= x
 
 
 class Lowest(_Extreme):
@@ -710,25 +709,9 @@ class Lowest(_Extreme):
 
     __slots__ = ()
 
-    def update(self, x: float) -> float:
-        if x != x:
-            raise _nan_input(self)
-        vals = self._vals
-        idx = self._idx
-        n = self._count
-        while vals and vals[-1] >= x:
-            vals.pop()
-            idx.pop()
-        vals.append(x)
-        idx.append(n)
-        if idx[0] <= n - self._period:
-            idx.popleft()
-            vals.popleft()
-        n += 1
-        self._count = n
-        v = vals[0] if n >= self._period else NAN
-        self._value = v
-        return v
+    @staticmethod
+    def _dominates(x: float, last: float) -> bool:
+        return last >= x
 
 
 class RollingOLS(IncrementalIndicator[HedgeRatio]):

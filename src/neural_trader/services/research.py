@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 from neural_trader.core.errors import (
     DataValidationError,
     InvalidArgumentError,
-    NotSupportedError,
 )
 from neural_trader.data.catalog import Catalog
 from neural_trader.services.data import _resolve_spec, open_catalog
@@ -244,16 +243,18 @@ def run_backtest(
     legs = getattr(strat, "signals_legs", None)
     result: Any
     if legs is not None:
-        if engine != "vector":
-            raise NotSupportedError(
-                f"{strategy} trades two legs, which only the vectorized portfolio engine "
-                "runs today; use --engine vector"
-            )
-        from neural_trader.backtest import run_portfolio
-
         other = StrategyData.from_frame(others["other"], "other")
         pconfig = config.model_copy(update={"sizer": "target_weight", "long_only": False})
-        result = _PortfolioView(run_portfolio(legs(data), [data, other], pconfig))
+        if engine == "event":
+            from neural_trader.backtest.event import run_event_portfolio
+
+            result = _PortfolioView(
+                run_event_portfolio(strat, [data, other], pconfig, spec=spec_str)
+            )
+        else:
+            from neural_trader.backtest import run_portfolio
+
+            result = _PortfolioView(run_portfolio(legs(data), [data, other], pconfig))
     elif engine == "vector":
         from neural_trader.backtest import run_vector
 

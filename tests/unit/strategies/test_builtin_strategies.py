@@ -405,7 +405,7 @@ def test_pairs_single_leg_and_event_paths_raise_not_supported() -> None:
     with pytest.raises(NotSupportedError, match="run_portfolio"):
         run_vector(strategy, a)
     bar = Bar("A", BarSpec.parse("1d"), 0, 1.0, 1.0, 1.0, 1.0, 1.0)
-    with pytest.raises(NotSupportedError, match="vector engine"):
+    with pytest.raises(NotSupportedError, match="run_event_portfolio"):
         strategy.on_bar(TargetRecorder(a), bar)
 
 

@@ -71,6 +71,42 @@ N_C = 4
 
 
 @jitable
+def _claim(cnt: Any, slot: int, size: int) -> int:
+    """Take the next record of the buffer counted by ``cnt[slot]`` (``size`` records long).
+
+    Returns its index, or -1 when the buffer is full: the overflow is flagged and the caller
+    drops the record.
+    """
+    k: int = cnt[slot]
+    if k >= size:
+        cnt[C_OVERFLOW] = 1
+        return -1
+    cnt[slot] = k + 1
+    return k
+
+
+@jitable
+def _write_event(
+    r: Any,
+    idx: int,
+    ts: int,
+    side: int,
+    quantity: float,
+    price: float,
+    reason: int,
+    col: int,
+) -> None:
+    """The fields an order record and a skipped record share."""
+    r["idx"] = idx
+    r["ts"] = ts
+    r["side"] = side
+    r["quantity"] = quantity
+    r["price"] = price
+    r["reason"] = reason
+    r["col"] = col
+
+
+@jitable
 def record_order(
     orders: Any,
     cnt: Any,
@@ -84,20 +120,12 @@ def record_order(
     col: int,
 ) -> None:
     """Append one fill to ``orders`` (or flag the overflow)."""
-    k = cnt[C_ORDERS]
-    if k >= orders.shape[0]:
-        cnt[C_OVERFLOW] = 1
+    k = _claim(cnt, C_ORDERS, orders.shape[0])
+    if k < 0:
         return
     o = orders[k]
-    o["idx"] = idx
-    o["ts"] = ts
-    o["side"] = side
-    o["quantity"] = quantity
-    o["price"] = price
+    _write_event(o, idx, ts, side, quantity, price, reason, col)
     o["fee"] = fee
-    o["reason"] = reason
-    o["col"] = col
-    cnt[C_ORDERS] = k + 1
 
 
 @jitable
@@ -113,19 +141,10 @@ def record_skip(
     col: int,
 ) -> None:
     """Append one refused order (0006: skipped orders are reported, never silent)."""
-    k = cnt[C_SKIPPED]
-    if k >= skipped.shape[0]:
-        cnt[C_OVERFLOW] = 1
+    k = _claim(cnt, C_SKIPPED, skipped.shape[0])
+    if k < 0:
         return
-    s = skipped[k]
-    s["idx"] = idx
-    s["ts"] = ts
-    s["side"] = side
-    s["quantity"] = quantity
-    s["price"] = price
-    s["reason"] = code
-    s["col"] = col
-    cnt[C_SKIPPED] = k + 1
+    _write_event(skipped[k], idx, ts, side, quantity, price, code, col)
 
 
 @jitable
@@ -147,9 +166,8 @@ def write_trade(
     Prices are quantity-weighted averages (notional over quantity), ``pnl`` is net of every
     fee of the trade and ``return`` is ``pnl`` over the entry notional.
     """
-    k = cnt[C_TRADES]
-    if k >= trades.shape[0]:
-        cnt[C_OVERFLOW] = 1
+    k = _claim(cnt, C_TRADES, trades.shape[0])
+    if k < 0:
         return
     qin = fst[j, F_QIN]
     vin = fst[j, F_VIN]
@@ -172,7 +190,6 @@ def write_trade(
     r["fees"] = paid
     r["exit_reason"] = reason
     r["is_open"] = is_open
-    cnt[C_TRADES] = k + 1
 
 
 @jitable

@@ -95,6 +95,23 @@ def rolling_sigma_nb(close: Any, lookback: int, periods_per_year: float) -> Any:
 
 
 @njit(cache=True)
+def _clip_target_nb(raw: float, lo: float, prev: float) -> float:
+    """The target in force after reading ``raw``: ``prev`` when NaN, else clipped to [lo, 1]."""
+    if raw == raw:
+        return min(1.0, max(lo, raw))
+    return prev
+
+
+@njit(cache=True)
+def _mark_open_trade_nb(
+    trades: Any, cnt: Any, fst: Any, ist: Any, j: int, t: int, ts_t: int, price: float
+) -> None:
+    """Write row ``j``'s round trip, if one is still open, marked at ``price`` (end of data)."""
+    if fst[j, F_POS] != 0.0:
+        write_trade(trades, cnt, fst, ist, j, t, ts_t, REASON_END, True, abs(fst[j, F_POS]), price)
+
+
+@njit(cache=True)
 def _simulate_column_nb(
     open_: Any,
     high: Any,
@@ -166,9 +183,7 @@ def _simulate_column_nb(
                         high[t], low[t], close[t], stop_loss, take_profit, stopped, fee_rate,
                         fixed_fee, slip, min_size, min_notional,
                     )  # fmt: skip
-                raw = targets[t]
-                if raw == raw:
-                    tgt = min(1.0, max(lo, raw))
+                tgt = _clip_target_nb(targets[t], lo, tgt)
                 if fill_open:
                     break
                 base = close[t]
@@ -194,11 +209,7 @@ def _simulate_column_nb(
     final_eq = acct[0]
     if n > 0:
         final_eq = acct[0] + fst[0, F_POS] * close[n - 1]
-        if fst[0, F_POS] != 0.0:
-            write_trade(
-                trades, cnt, fst, ist, 0, n - 1, ts[n - 1], REASON_END, True,
-                abs(fst[0, F_POS]), close[n - 1],
-            )  # fmt: skip
+        _mark_open_trade_nb(trades, cnt, fst, ist, 0, n - 1, ts[n - 1], close[n - 1])
     return acct[0], fst[0, F_POS], final_eq
 
 
@@ -214,12 +225,10 @@ def _capacity_nb(targets: Any, long_only: bool, resize: bool) -> int:
     tgt = 0.0
     changes = 0
     for t in range(n):
-        raw = targets[t]
-        if raw == raw:
-            new = min(1.0, max(lo, raw))
-            if new != tgt:
-                changes += 1
-                tgt = new
+        new = _clip_target_nb(targets[t], lo, tgt)
+        if new != tgt:
+            changes += 1
+            tgt = new
     return 3 * changes + 4
 
 
@@ -451,9 +460,7 @@ def _portfolio_core_nb(
                 base_row = open_[t]
             else:
                 for j in range(m):
-                    raw = weights[t, j]
-                    if raw == raw:
-                        tgt[j] = min(1.0, max(lo, raw))
+                    tgt[j] = _clip_target_nb(weights[t, j], lo, tgt[j])
                 if fill_open:
                     break
                 base_row = close[t]
@@ -489,11 +496,7 @@ def _portfolio_core_nb(
 
     if n > 0:
         for j in range(m):
-            if fst[j, F_POS] != 0.0:
-                write_trade(
-                    trades, cnt, fst, ist, j, n - 1, ts[n - 1], REASON_END, True,
-                    abs(fst[j, F_POS]), close[n - 1, j],
-                )  # fmt: skip
+            _mark_open_trade_nb(trades, cnt, fst, ist, j, n - 1, ts[n - 1], close[n - 1, j])
 
 
 @njit(cache=True)
@@ -529,12 +532,10 @@ def simulate_portfolio_nb(
         for t in range(n):
             hit = False
             for j in range(m):
-                raw = weights[t, j]
-                if raw == raw:
-                    new = min(1.0, max(lo, raw))
-                    if new != prev[j]:
-                        hit = True
-                        prev[j] = new
+                new = _clip_target_nb(weights[t, j], lo, prev[j])
+                if new != prev[j]:
+                    hit = True
+                    prev[j] = new
             if hit:
                 rows += 1
     cap = 2 * m * rows + m + 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections import deque
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,18 +12,19 @@ import numpy.typing as npt
 
 from neural_trader.core.data import Bar
 from neural_trader.core.errors import InvalidArgumentError, NotSupportedError
-from neural_trader.indicators import rolling_ols_hedge_ratio, rolling_zscore
+from neural_trader.indicators import rolling_ols_hedge_ratio
+from neural_trader.indicators.incremental import RollingOLS, RollingZScore
 from neural_trader.strategies.base import (
     DataRequirement,
     Strategy,
     StrategyContext,
     StrategyData,
 )
-from neural_trader.strategies.builtin.momentum import hold_state
+from neural_trader.strategies.builtin.momentum import HoldState, hold_state, trailing_zscore
 from neural_trader.strategies.parameters import FloatParam, IntParam
 from neural_trader.strategies.registry import register
 
-__all__ = ["Pairs", "cointegration_pvalues"]
+__all__ = ["Pairs", "cointegration_pvalues", "window_pvalue"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -36,20 +38,25 @@ def cointegration_pvalues(a: FloatArray, b: FloatArray, formation: int, retest: 
     each result holds until the next test. NaN before the first test and for windows with a
     NaN or a constant leg (no regression possible).
     """
-    from statsmodels.tsa.stattools import coint
-
     n = len(a)
     out = np.full(n, math.nan)
     for t in range(formation - 1, n, retest):
-        wa = a[t - formation + 1 : t + 1]
-        wb = b[t - formation + 1 : t + 1]
-        pvalue = math.nan
-        if np.isfinite(wa).all() and np.isfinite(wb).all() and np.ptp(wa) > 0 and np.ptp(wb) > 0:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # collinearity warnings on perfect fits
-                pvalue = float(coint(wa, wb)[1])
-        out[t : t + retest] = pvalue
+        out[t : t + retest] = window_pvalue(
+            a[t - formation + 1 : t + 1], b[t - formation + 1 : t + 1]
+        )
     return out
+
+
+def window_pvalue(wa: FloatArray, wb: FloatArray) -> float:
+    """Engle-Granger p-value of ``wa`` on ``wb`` (one test window); NaN for a window with a NaN
+    or a constant leg. Both the vectorized and the ``on_bar`` path call this on equal windows."""
+    from statsmodels.tsa.stattools import coint
+
+    if not (np.isfinite(wa).all() and np.isfinite(wb).all() and np.ptp(wa) > 0 and np.ptp(wb) > 0):
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # collinearity warnings on perfect fits
+        return float(coint(wa, wb)[1])
 
 
 @register
@@ -71,8 +78,11 @@ class Pairs(Strategy):
     Legs are weights with gross exposure 1: ``A: d / (1 + |beta|)``, ``B: -d * beta / (1 +
     |beta|)`` for direction ``d``, fixed at entry (NaN = keep until the exit sets both to 0).
     Run them with :meth:`signals_legs` and ``run_portfolio`` with
-    ``BacktestConfig(sizer="target_weight", long_only=False)``. There is no one-leg version:
-    :meth:`signals` and :meth:`on_bar` raise ``NotSupportedError``.
+    ``BacktestConfig(sizer="target_weight", long_only=False)``, or bar by bar with
+    ``run_event_portfolio(Pairs(), [a, b], config)``: :meth:`on_bar` is the incremental twin
+    of :meth:`signals_legs` (the same weights exactly) and calls ``ctx.target_weights``.
+    There is no one-leg version: :meth:`signals` raises ``NotSupportedError``, and so does
+    :meth:`on_bar` under a single-asset context.
     """
 
     name: ClassVar[str] = "pairs"
@@ -124,7 +134,9 @@ class Pairs(Strategy):
         a, b = self._legs_input(data)
         p = self.p
         beta = rolling_ols_hedge_ratio(a, b, p.window).beta
-        z = rolling_zscore(a - beta * b, p.window, 0)
+        # The spread exists from bar window-1 (the first hedge ratio); its z-score starts there,
+        # as the incremental RollingZScore of on_bar does (bit-equal: trailing_zscore).
+        z = trailing_zscore(a - beta * b, p.window - 1, p.window)
         return beta, z, cointegration_pvalues(a, b, p.formation, p.retest)
 
     def signals_legs(self, data: StrategyData) -> FloatArray:
@@ -157,8 +169,51 @@ class Pairs(Strategy):
             "use Pairs.signals_legs(data) with run_portfolio (the vector portfolio engine)"
         )
 
+    # -- event path (run_event_portfolio) -----------------------------------------------------
+    def on_start(self, ctx: StrategyContext, **kwargs: Any) -> None:
+        p = self.p
+        self._a: deque[float] = deque(maxlen=p.formation)
+        self._b: deque[float] = deque(maxlen=p.formation)
+        self._ols = RollingOLS(p.window)
+        self._z = RollingZScore(p.window)
+        self._pvalue = math.nan
+        self._state = HoldState()
+
     def on_bar(self, ctx: StrategyContext, bar: Bar, **kwargs: Any) -> None:
-        raise NotSupportedError(
-            "pairs needs multi-symbol event support, which does not exist yet; "
-            "pairs runs on the vector engine for now (signals_legs with run_portfolio)"
-        )
+        """The incremental twin of :meth:`signals_legs`: sets ``ctx.target_weights([A, B])``.
+
+        Needs a multi-leg context (``run_event_portfolio``) and NaN-free closes of both legs
+        (the incremental indicators refuse NaN input).
+        """
+        set_weights = getattr(ctx, "target_weights", None)
+        if set_weights is None:
+            raise NotSupportedError(
+                "pairs trades two legs: run it with run_event_portfolio (event engine) or "
+                "Pairs.signals_legs with run_portfolio (vector engine)"
+            )
+        p = self.p
+        t = ctx.bar_index
+        a = float(bar.close)
+        b = float(ctx.feed("other"))
+        self._a.append(a)
+        self._b.append(b)
+        tested = t >= p.formation - 1 and (t - p.formation + 1) % p.retest == 0
+        if tested:
+            self._pvalue = window_pvalue(
+                np.array(self._a, dtype=np.float64), np.array(self._b, dtype=np.float64)
+            )
+        beta = self._ols.update(a, b).beta
+        z = math.nan
+        if t >= p.window - 1:
+            z = self._z.update(a - beta * b)
+        cointegrated = self._pvalue < p.pvalue
+        ok = cointegrated and math.isfinite(beta)
+        flat = abs(z) < p.exit_z or (tested and not cointegrated)
+        state = self._state.step(ok and z < -p.entry_z, ok and z > p.entry_z, flat, False, False)
+        if state != state:
+            return
+        if state == 0.0:
+            set_weights([0.0, 0.0])
+            return
+        scale = 1.0 / (1.0 + abs(beta))
+        set_weights([state * scale, -state * beta * scale])

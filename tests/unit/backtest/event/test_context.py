@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,37 +12,7 @@ from neural_trader.backtest.config import BacktestConfig
 from neural_trader.backtest.event import BarView, run_event
 from neural_trader.core.data import Bar
 from neural_trader.strategies.base import Strategy, StrategyData
-
-MINUTE = 60_000_000_000
-DAY = 86_400_000_000_000
-T0 = 1_700_006_400_000_000_000  # 2023-11-15 00:00 UTC
-
-
-def bars(
-    ohlc: Sequence[tuple[float, float, float, float]],
-    *,
-    step: int = MINUTE,
-    volume: float = 1e12,
-    start: int = T0,
-    feeds: dict[str, Sequence[float]] | None = None,
-) -> StrategyData:
-    """Bars from (open, high, low, close) rows, ``step`` apart from ``start``."""
-    arr = np.array(ohlc, dtype=np.float64)
-    n = len(arr)
-    return StrategyData(
-        "TEST",
-        start + np.arange(n, dtype=np.int64) * step,
-        arr[:, 0].copy(),
-        arr[:, 1].copy(),
-        arr[:, 2].copy(),
-        arr[:, 3].copy(),
-        np.full(n, volume),
-        feeds={k: np.asarray(v, dtype=np.float64) for k, v in (feeds or {}).items()},
-    )
-
-
-def flat(prices: Sequence[float], **kw: Any) -> StrategyData:
-    return bars([(p, p, p, p) for p in prices], **kw)
+from neural_trader.testkit.bars import MINUTE, T0, bars, flat
 
 
 class Probe(Strategy):
