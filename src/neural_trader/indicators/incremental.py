@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Hashable
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from neural_trader.core.errors import InvalidArgumentError
 from neural_trader.indicators.nb import REBUILD_RATIO
@@ -668,10 +668,8 @@ class _Extreme(IncrementalIndicator[float]):
         self._idx: deque[int] = deque()
         self._vals: deque[float] = deque()
 
-    @staticmethod
-    def _dominates(x: float, last: float) -> bool:
-        """Whether a new ``x`` makes the older candidate ``last`` useless (never the extreme)."""
-        raise NotImplementedError
+    # Set by each subclass: True tracks the maximum, False the minimum.
+    _keep_max: ClassVar[bool]
 
     def update(self, x: float) -> float:
         if x != x:
@@ -679,7 +677,9 @@ class _Extreme(IncrementalIndicator[float]):
         vals = self._vals
         idx = self._idx
         n = self._count
-        while vals and self._dominates(x, vals[-1]):
+        # A new x makes an older candidate useless: it can never be the window's extreme again.
+        keep_max = self._keep_max
+        while vals and (vals[-1] <= x if keep_max else vals[-1] >= x):
             vals.pop()
             idx.pop()
         vals.append(x)
@@ -699,9 +699,7 @@ class Highest(_Extreme):
 
     __slots__ = ()
 
-    @staticmethod
-    def _dominates(x: float, last: float) -> bool:
-        return last <= x
+    _keep_max = True
 
 
 class Lowest(_Extreme):
@@ -709,9 +707,7 @@ class Lowest(_Extreme):
 
     __slots__ = ()
 
-    @staticmethod
-    def _dominates(x: float, last: float) -> bool:
-        return last >= x
+    _keep_max = False
 
 
 class RollingOLS(IncrementalIndicator[HedgeRatio]):
