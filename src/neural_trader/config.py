@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from neural_trader.core.errors import ConfigError
+from neural_trader.risk.limits import RiskLimits
 
 __all__ = ["Settings", "config_path", "default_home", "load_settings"]
 
@@ -42,6 +43,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix="NT_",
+        env_nested_delimiter="__",
         extra="forbid",
         frozen=True,
         validate_default=True,
@@ -59,6 +61,40 @@ class Settings(BaseSettings):
     # Provider credentials. Never logged: see ops.logging.redact.
     polygon_api_key: SecretStr | None = None
     alpha_vantage_api_key: SecretStr | None = None
+    # Trading (docs/decisions/0012).
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the trading store (postgresql+psycopg://...); "
+        "default sqlite:///$NT_HOME/trading.db. Secret because URLs carry passwords.",
+    )
+    live_trading: bool = Field(
+        default=False,
+        description="Must be true (NT_LIVE_TRADING=true) before any order reaches a "
+        "real-money endpoint; otherwise every path is paper.",
+    )
+    risk: RiskLimits = Field(default_factory=RiskLimits, description="Pre-trade limits.")
+    alpaca_api_key_id: SecretStr | None = Field(
+        default=None, description="Alpaca key id (APCA_API_KEY_ID is also read)."
+    )
+    alpaca_api_secret_key: SecretStr | None = Field(
+        default=None, description="Alpaca secret (APCA_API_SECRET_KEY is also read)."
+    )
+    alpaca_paper: bool = Field(
+        default=True, description="Use Alpaca's paper endpoints (false = live, real money)."
+    )
+    alpaca_trading_url: str | None = Field(
+        default=None, description="Override of the Alpaca trading REST base URL (tests, proxies)."
+    )
+    alpaca_data_url: str | None = Field(
+        default=None, description="Override of the Alpaca market-data REST base URL."
+    )
+    alpaca_stream_url: str | None = Field(
+        default=None, description="Override of the Alpaca trade-updates websocket URL."
+    )
+    alpaca_data_stream_url: str | None = Field(
+        default=None, description="Override of the Alpaca market-data websocket URL."
+    )
+    alpaca_feed: str = Field(default="iex", description="Alpaca data feed: iex, sip or test.")
 
     @field_validator("home", "catalog_dir", mode="after")
     @classmethod
@@ -68,6 +104,13 @@ class Settings(BaseSettings):
     @property
     def catalog_path(self) -> Path:
         return self.catalog_dir or (self.home / "catalog")
+
+    @property
+    def trading_db_url(self) -> str:
+        """The trading store's SQLAlchemy URL (``NT_DATABASE_URL`` or SQLite under home)."""
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.home / 'trading.db'}"
 
     @property
     def config_file(self) -> Path:

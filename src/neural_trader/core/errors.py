@@ -18,8 +18,16 @@ the message, so the message is the user interface.
     │   ├── DataFormatError         a file whose layout we do not recognise
     │   ├── DataValidationError     data that fails validation (carries the report)
     │   └── CatalogError            the store refused an operation
-    └── ProviderError               a remote data source failed
-        └── TemporaryProviderError  worth retrying (timeouts, 429, 5xx)
+    ├── ProviderError               a remote data source failed
+    │   └── TemporaryProviderError  worth retrying (timeouts, 429, 5xx)
+    ├── BrokerError                 a broker refused or failed a request
+    │   ├── OrderRejectedError      definitive: the broker said no (no retry, reason kept)
+    │   ├── BrokerUnavailableError  temporary: a read may be retried (timeouts, 5xx, resets)
+    │   │   └── RateLimitedError    429, with the broker's Retry-After in seconds
+    │   └── SendOutcomeUnknown      a submit or cancel whose fate we cannot know yet
+    ├── OrderDeniedError            our own risk checks refused an order (names the limit)
+    ├── TradingHaltedError          the kill switch is on; ``neural-trader resume`` lifts it
+    └── ReconciliationError         journal and broker disagree and could not be repaired
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "BrokerError",
+    "BrokerUnavailableError",
     "CatalogError",
     "ConfigError",
     "DataError",
@@ -38,8 +48,14 @@ __all__ = [
     "NeuralTraderError",
     "NotFoundError",
     "NotSupportedError",
+    "OrderDeniedError",
+    "OrderRejectedError",
     "ProviderError",
+    "RateLimitedError",
+    "ReconciliationError",
+    "SendOutcomeUnknown",
     "TemporaryProviderError",
+    "TradingHaltedError",
     "UnknownSymbolError",
 ]
 
@@ -159,3 +175,63 @@ class ProviderError(NeuralTraderError):
 
 class TemporaryProviderError(ProviderError):
     """A failure worth retrying: time-outs, rate limits, server errors."""
+
+
+class BrokerError(NeuralTraderError):
+    """A broker (paper or live) refused or failed a request. Messages never carry credentials."""
+
+    exit_code = 9
+
+
+class OrderRejectedError(BrokerError):
+    """The broker definitively refused an order (insufficient funds, bad tick, market closed).
+
+    Definitive means the order does not exist at the broker: it is recorded REJECTED with
+    ``reason`` and never retried.
+    """
+
+    def __init__(self, message: str, *, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+
+
+class BrokerUnavailableError(BrokerError):
+    """A temporary failure (timeout, reset, 5xx) of a request that changes nothing at the
+    broker (a read). Reads may be retried with backoff; order creation never is."""
+
+
+class RateLimitedError(BrokerUnavailableError):
+    """HTTP 429: wait ``retry_after`` seconds (the broker's Retry-After, or our backoff)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SendOutcomeUnknown(BrokerError):  # noqa: N818 - names the state, not a failure class
+    """A submit or cancel was sent but no definitive answer came back (timeout, 5xx, a reset
+    after the request left). The order may or may not exist at the broker: it stays in flight
+    until a stream update, a query by client order id or reconciliation resolves it."""
+
+
+class OrderDeniedError(NeuralTraderError):
+    """Our pre-trade risk checks refused an order; the message names the limit and the excess."""
+
+    exit_code = 10
+
+    def __init__(self, message: str, *, limit: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.limit = limit
+
+
+class TradingHaltedError(NeuralTraderError):
+    """The kill switch is on: new orders are refused until ``neural-trader resume``."""
+
+    exit_code = 11
+
+
+class ReconciliationError(NeuralTraderError):
+    """Journal and broker disagree in a way that could not be repaired; trading does not start
+    (fail closed) until a person looks."""
+
+    exit_code = 12

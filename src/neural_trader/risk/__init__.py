@@ -1,0 +1,1 @@
+"""Risk: pre-trade limits and the kill switch (trading); portfolio risk arrives with its issue."""
