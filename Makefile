@@ -45,7 +45,13 @@ format: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
+# PostgreSQL tests run against a throw-away local server (scripts/pg_test_server.sh); without
+# PostgreSQL binaries they skip with the reason. The server is stopped whatever pytest returns,
+# and make exits with pytest's status.
 test: lint
+	@bash scripts/pg_test_server.sh start >/dev/null || echo "warning: no local PostgreSQL server; PostgreSQL tests will be skipped"
+	@trap 'bash scripts/pg_test_server.sh stop' EXIT INT TERM; \
+	if [ -s .pgtest/url ]; then NT_TEST_POSTGRES_URL="$$(cat .pgtest/url)"; export NT_TEST_POSTGRES_URL; fi; \
 	$(PY) -m pytest -n auto -q
 
 $(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-dev

@@ -190,6 +190,16 @@ class SimulatedExchange:
         self._seq = 0
         self._trades = 0
 
+    @property
+    def daily_bars(self) -> bool:
+        """Whether bars are a day or longer (a DAY order then lives for one bar)."""
+        return self._daily
+
+    @daily_bars.setter
+    def daily_bars(self, value: bool) -> None:
+        # A live feed learns its bar length from the first bar (the paper broker).
+        self._daily = value
+
     # -- from the strategy ------------------------------------------------------------------
 
     def submit(self, order: Order, *, bar_index: int, ts: int) -> None:

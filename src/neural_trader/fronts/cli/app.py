@@ -16,6 +16,7 @@ from neural_trader.fronts.cli import (
     optimize_commands,
     research_commands,
     system_commands,
+    trading_commands,
 )
 
 app = typer.Typer(
@@ -31,6 +32,13 @@ app.command("demo")(system_commands.demo)
 app.command("strategies")(research_commands.strategies)
 app.command("backtest")(research_commands.backtest)
 app.command("optimize")(optimize_commands.optimize)
+app.command("trade")(trading_commands.trade)
+app.command("orders")(trading_commands.orders)
+app.command("positions")(trading_commands.positions)
+app.command("account")(trading_commands.account)
+app.command("reconcile")(trading_commands.reconcile)
+app.command("kill")(trading_commands.kill)
+app.command("resume")(trading_commands.resume)
 
 
 def _version(value: bool) -> None:

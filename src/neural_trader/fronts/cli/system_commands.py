@@ -85,10 +85,22 @@ def demo(as_json: JsonOpt = False) -> None:
                     f"{b.trades:,}",
                 )
             console.print(bt)
+        if r.paper is not None:
+            from neural_trader.fronts.cli.trading_commands import orders_table, positions_table
+
+            p = r.paper
+            console.print(f"[bold]paper trading[/]: {r.paper_settings}")
+            console.print(
+                f"{p.bars} bars, {p.orders_sent} orders, {p.fills} fills; cash {p.cash:,.2f}, "
+                f"equity {p.equity:,.2f}"
+            )
+            orders_table(p.orders[:8], title="paper orders (newest first)")
+            positions_table(p.positions)
         console.print(f"catalog: {r.catalog}  ({r.seconds:.1f} s)")
         console.print(
             "next: neural-trader data show SPX | neural-trader backtest --strategy sma_cross "
-            "--symbol SPX --report sma.html"
+            "--symbol SPX --report sma.html | neural-trader trade --strategy sma_cross "
+            "--symbol SPX --replay FILE"
         )
 
     run_command(as_json, lambda: run_demo(progress=progress), render)

@@ -1,0 +1,511 @@
+"""The live runner: one asyncio loop that trades a research strategy, unchanged.
+
+Per bar (docs/decisions/0012), in the backtester's order so that a paper replay reproduces it:
+
+1. at the bar's open, act on the target the strategy set on the previous bar: the
+   :class:`~neural_trader.execution.planner.TargetPlanner` runs the backtester's execution model
+   on the live cash and position and the orders it records are sent as market orders;
+2. the paper broker (when it is the broker) matches working orders against the bar, and the
+   runner waits until their reports are applied;
+3. at the bar's close: check the kill switch and the daily loss limit, call ``on_bar``, send the
+   orders it queued;
+4. persist the cursor (last bar, target acted on) in the journal.
+
+A replay acts at the next bar's open, as the event backtester does with ``fill="open"``; a live
+feed has no "next open" event, so it acts at once after ``on_bar`` with the last close as the
+sizing price (the broker fills at the market).
+
+Crash safety comes from the order manager's idempotency keys: every client order id is derived
+from the run, the bar and the leg, so after ``kill -9`` the restarted runner reconciles with the
+broker, warms the strategy up on the bars it had processed (without trading), and re-plans the
+first unfinished bar; ids it had already journaled are not sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final
+
+from neural_trader.backtest.config import BacktestConfig
+from neural_trader.backtest.event.engine import default_instrument
+from neural_trader.backtest.event.exchange import Fill
+from neural_trader.backtest.models import cash_after_fill, window_sigma
+from neural_trader.core.clock import Clock, TestClock
+from neural_trader.core.data import Bar
+from neural_trader.core.enums import OrderSide, OrderType
+from neural_trader.core.errors import (
+    BrokerUnavailableError,
+    InvalidArgumentError,
+    NotSupportedError,
+    ReconciliationError,
+)
+from neural_trader.core.instruments import Instrument
+from neural_trader.execution.context import CancelRequest, Ledger, LiveContext
+from neural_trader.execution.feeds import BarFeed, bar_problem
+from neural_trader.execution.oms import OrderManager
+from neural_trader.execution.paper.broker import PaperBroker
+from neural_trader.execution.planner import TargetPlanner
+from neural_trader.execution.reconciliation import (
+    EXTERNAL_POSITIONS_KEY,
+    ReconciliationReport,
+    reconcile,
+)
+from neural_trader.execution.reports import FillReport, OrderRequest
+from neural_trader.risk.killswitch import DailyLossMonitor, TradingState
+from neural_trader.strategies.base import Strategy
+
+__all__ = ["LOCK_KEY", "LiveRunner", "RunSummary", "runner_lock_holder"]
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY: Final = "runner:lock"
+_DAILY_LOSS_KEY: Final = "daily_loss"
+_RECONNECT_DELAYS: Final = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+@dataclass
+class RunSummary:
+    """What one invocation of the runner did (a resumed run counts from its restart)."""
+
+    run_id: str
+    strategy: str
+    symbol: str
+    broker: str
+    bars: int = 0
+    """Bars traded on in this invocation."""
+    warmup_bars: int = 0
+    """Bars replayed into the strategy without trading (a resume's catch-up)."""
+    rejected_bars: int = 0
+    orders_sent: int = 0
+    orders_denied: int = 0
+    fills: int = 0
+    resumed: bool = False
+    halted: bool = False
+    interrupted: bool = False
+    position: float = 0.0
+    cash: float = 0.0
+    equity: float = 0.0
+    last_bar_ts: int | None = None
+    reconciliation: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def runner_lock_holder(state: Any) -> int | None:
+    """The pid of a live runner holding the journal, or None (a dead holder's lock is stale)."""
+    if not isinstance(state, dict) or not isinstance(state.get("pid"), int):
+        return None
+    pid = int(state["pid"])
+    if pid == os.getpid():
+        return pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+class LiveRunner:
+    """Runs ``strategy`` on ``feed`` through ``oms`` until the feed ends or a signal stops it."""
+
+    def __init__(
+        self,
+        *,
+        strategy: Strategy,
+        feed: BarFeed,
+        oms: OrderManager,
+        config: BacktestConfig,
+        clock: Clock,
+        run_key: str,
+        instrument: Instrument | None = None,
+        daily_loss_limit: float | None = None,
+        flatten_on_kill: bool = False,
+        new_run: bool = False,
+    ) -> None:
+        if config.fill != "open":
+            raise NotSupportedError(
+                "fill='close' is a backtest assumption (an order filled at the close it was "
+                "decided on); live orders fill at the next price",
+                hint="trade with the default fill='open' semantics",
+            )
+        for name in ("stop_loss", "take_profit"):
+            if getattr(strategy.p, name, None) is not None:
+                raise NotSupportedError(
+                    f"{name} exits are simulated along each bar by the backtester; the live "
+                    "runner does not place broker-side stop orders for them yet",
+                    hint="run without it, or send explicit stop orders with ctx.sell(stop=...)",
+                )
+        self.strategy = strategy
+        self.feed = feed
+        self.oms = oms
+        self.journal = oms.journal
+        self.broker = oms.broker
+        self.config = config
+        self.clock = clock
+        self.symbol = feed.symbol
+        self.run_key = run_key
+        self.instrument = instrument or default_instrument(feed.symbol)
+        self.paper = self.broker if isinstance(self.broker, PaperBroker) else None
+        self.planner = TargetPlanner(config)
+        self.loss = DailyLossMonitor(daily_loss_limit)
+        self.flatten_on_kill = flatten_on_kill
+        self.new_run = new_run
+        long_only = config.long_only if config.long_only is not None else strategy.long_only
+        self.ledger = Ledger(config.cash, 0.0)
+        self.tag = strategy.name or type(strategy).__name__
+        self.ctx = LiveContext(
+            symbol=self.symbol,
+            instrument=self.instrument,
+            ledger=self.ledger,
+            long_only=long_only,
+            lot_size=config.lot_size,
+            min_size=config.min_size,
+            min_notional=config.min_notional,
+            strategy_tag=self.tag,
+        )
+        self.acted = 0.0
+        self.index = -1
+        self.closes: list[float] = []
+        self.last_close = math.nan
+        self.stop_requested = False
+        self.summary = RunSummary(
+            run_id="", strategy=self.tag, symbol=self.symbol, broker=self.broker.name
+        )
+        self._external = 0.0
+        self._consumer: asyncio.Task[None] | None = None
+        self._wants_fills = type(strategy).on_fill is not Strategy.on_fill
+
+    # -- the run ----------------------------------------------------------------------------------
+
+    async def run(self) -> RunSummary:
+        await self.broker.connect()
+        try:
+            self._take_lock()
+            try:
+                return await self._run()
+            finally:
+                self.journal.set_state(LOCK_KEY, None, ts_init=self.clock.timestamp_ns())
+        finally:
+            await self.broker.close()
+
+    async def _run(self) -> RunSummary:
+        report = await reconcile(self.oms, startup=True)
+        self.summary.reconciliation = report.to_dict()
+        if not report.ok:
+            raise ReconciliationError(
+                "positions differ from the broker's after repair: " + "; ".join(report.problems),
+                hint="trading does not start until they agree; inspect with "
+                "`neural-trader reconcile`",
+            )
+        _log_reconciliation(report)
+        cursor = self._load_cursor()
+        last_done = int(cursor.get("last_ts", -1))
+        self.acted = float(cursor.get("acted", 0.0))
+        self.summary.run_id = self.ctx.run_id = str(cursor["run_id"])
+        self.summary.resumed = last_done >= 0
+        self._init_ledger()
+        self.oms.add_fill_listener(self._on_fill)
+        loaded = self.journal.get_state(_DAILY_LOSS_KEY)
+        if isinstance(loaded, dict):
+            self.loss = DailyLossMonitor.from_dict(loaded, limit=self.loss.limit)
+        self._consumer = asyncio.create_task(self._consume())
+        restore = self._install_signals()
+        self.strategy.on_start(self.ctx)
+        try:
+            async for bar in self.feed:
+                if self.stop_requested:
+                    self.summary.interrupted = True
+                    break
+                problem = bar_problem(bar)
+                if problem is not None:
+                    self.summary.rejected_bars += 1
+                    log.warning("bar %s %s rejected: %s", bar.symbol, bar.ts_event, problem)
+                    continue
+                if bar.ts_event <= last_done:
+                    self._warm_up(bar)
+                    continue
+                await self._step(bar)
+                if self._should_stop():
+                    self.summary.interrupted = True
+                    break
+            self.strategy.on_stop(self.ctx)
+            await self._settle_reports()
+        finally:
+            restore()
+            if self._consumer is not None:
+                self._consumer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._consumer
+        self.summary.position = self.ledger.position
+        account = await self.broker.account()
+        self.summary.cash = float(account.cash)
+        self.summary.equity = float(account.equity)
+        self.summary.halted = self.oms.kill_switch.state is TradingState.HALTED
+        self.summary.notes.extend(self.ctx.notes)
+        return self.summary
+
+    def _should_stop(self) -> bool:
+        """Read through a call: a signal handler may have set the flag during an await."""
+        return self.stop_requested
+
+    def _warm_up(self, bar: Bar) -> None:
+        """A bar the run already traded on: rebuild the strategy's state, send nothing."""
+        self.index += 1
+        self.ctx.begin_bar(self.index, bar.close)
+        self._observe(bar)
+        self.strategy.on_bar(self.ctx, bar)
+        self.ctx.queue = []
+        self.summary.warmup_bars += 1
+        if self.paper is not None:
+            self.paper.on_bar(bar)  # ignored unless the crash came before the broker saw it
+
+    async def _step(self, bar: Bar) -> None:
+        replay = self.feed.is_replay
+        self.index += 1
+        if replay and isinstance(self.clock, TestClock):
+            self.clock.set_time(max(bar.ts_event, self.clock.timestamp_ns()))
+        self.oms.refresh_kill_switch()
+        halted = self.oms.kill_switch.state is TradingState.HALTED
+        if halted:
+            await self.oms.enforce_kill_switch()
+        # 1. the open: act on the previous bar's target.
+        if replay and not halted and self.planner.wants_action(self.ctx.want, self.acted):
+            self.oms.update_price(self.symbol, bar.open)
+            await self._act(bar.open, len(self.closes) - 1)
+        # 2. the venue matches the bar.
+        if self.paper is not None:
+            self.paper.on_bar(bar)
+            await self._settle_reports()
+        # 3. the close.
+        if replay and isinstance(self.clock, TestClock):
+            self.clock.set_time(bar.ts_event + bar.spec.nanos)
+        self._observe(bar)
+        self.oms.update_price(self.symbol, bar.close)
+        await self._check_daily_loss()
+        self.ctx.begin_bar(self.index, bar.close)
+        self.strategy.on_bar(self.ctx, bar)
+        if self.oms.kill_switch.state is not TradingState.HALTED:
+            await self._send_queued()
+            if not replay and self.planner.wants_action(self.ctx.want, self.acted):
+                await self._act(bar.close, len(self.closes) - 1)
+        if self.journal.unresolved():
+            await self.oms.resolve_in_flight()
+        self.summary.bars += 1
+        self.summary.last_bar_ts = bar.ts_event
+        self._save_cursor(bar.ts_event)
+
+    def _observe(self, bar: Bar) -> None:
+        self.closes.append(bar.close)
+        keep = self.config.vol_lookback + 2
+        if len(self.closes) > 4 * keep:
+            del self.closes[: len(self.closes) - keep]
+        self.last_close = bar.close
+
+    async def _act(self, price: float, signal_index: int) -> None:
+        """Send the planned orders that move the position to the strategy's target."""
+        account = await self.broker.account()
+        self.ledger.cash = float(account.cash)
+        sigma = math.nan
+        if self.config.sizer == "vol_target":
+            sigma = window_sigma(
+                self.closes,
+                signal_index,
+                self.config.vol_lookback,
+                self.config.periods_per_year,
+            )
+        orders, skips, acted = self.planner.plan(
+            want=self.ctx.want,
+            acted=self.acted,
+            price=price,
+            cash=self.ledger.cash,
+            position=self.ledger.position,
+            sigma=sigma,
+        )
+        for skip in skips:
+            note = f"bar {self.index}: {skip.quantity:g} not sent ({skip.reason} rule)"
+            self.ctx.notes.append(note)
+        for planned in orders:
+            qty = self.instrument.make_qty(planned.quantity, round_down=True).as_decimal()
+            request = OrderRequest(
+                client_order_id=f"{self.ctx.run_id}-{self.index}-{planned.role}",
+                symbol=self.symbol,
+                side=OrderSide.BUY if planned.side > 0 else OrderSide.SELL,
+                order_type=OrderType.MARKET,
+                quantity=qty,
+                strategy=self.tag,
+            )
+            await self._submit(request)
+        self.acted = acted
+
+    async def _send_queued(self) -> None:
+        for item in self.ctx.queue:
+            if isinstance(item, CancelRequest):
+                await self.oms.cancel(item.client_order_id)
+            else:
+                await self._submit(item)
+        self.ctx.queue = []
+
+    async def _submit(self, request: OrderRequest) -> None:
+        record = await self.oms.submit(request)
+        if record.status.value == "DENIED":
+            self.summary.orders_denied += 1
+            self.ctx.notes.append(f"order {record.client_order_id} denied: {record.reason}")
+        else:
+            self.summary.orders_sent += 1
+
+    async def _check_daily_loss(self) -> None:
+        equity = self.ledger.cash + self.ledger.position * self.last_close
+        breach = self.loss.observe(equity, self.clock.timestamp_ns())
+        self.journal.set_state(
+            _DAILY_LOSS_KEY, self.loss.to_dict(), ts_init=self.clock.timestamp_ns()
+        )
+        if breach is not None and self.oms.kill_switch.state is not TradingState.HALTED:
+            await self.oms.trip_kill_switch(
+                f"daily loss limit breached by {breach:,.2f}",
+                by="daily_loss_limit",
+                flatten=self.flatten_on_kill,
+            )
+            await self._settle_reports()
+
+    # -- reports ----------------------------------------------------------------------------------
+
+    def _on_fill(self, fill: FillReport) -> None:
+        if fill.symbol != self.symbol:
+            return
+        side = 1 if fill.side is OrderSide.BUY else -1
+        qty = float(fill.quantity)
+        px = float(fill.price)
+        fee = float(fill.commission)
+        led = self.ledger
+        led.cash = cash_after_fill(led.cash, side, qty, px, fee)
+        led.position = led.position + qty if side > 0 else led.position - qty
+        self.summary.fills += 1
+        if self._wants_fills:
+            self.strategy.on_fill(
+                self.ctx,
+                Fill(
+                    fill.client_order_id,
+                    self.index,
+                    fill.ts_event,
+                    side,
+                    qty,
+                    px,
+                    fee,
+                    "market",
+                ),
+            )
+
+    async def _consume(self) -> None:
+        """Apply the broker's report stream; on a drop, gap-fill and reconnect with backoff."""
+        attempt = 0
+        while True:
+            try:
+                async for report in self.broker.reports():
+                    attempt = 0
+                    self.oms.apply(report)
+            except BrokerUnavailableError as exc:
+                delay = _RECONNECT_DELAYS[min(attempt, len(_RECONNECT_DELAYS) - 1)]
+                attempt += 1
+                log.warning("report stream dropped (%s); gap-filling, retry in %ss", exc, delay)
+                try:
+                    await reconcile(self.oms, startup=False)
+                except ReconciliationError as rec:
+                    log.error("gap-fill after a stream drop failed: %s", rec)
+                await asyncio.sleep(delay)
+
+    async def _settle_reports(self) -> None:
+        """Wait until the reports the paper broker produced so far have been applied."""
+        if self.paper is not None:
+            await self.paper.drained()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def _cursor_key(self) -> str:
+        return f"run:{self.run_key}"
+
+    def _load_cursor(self) -> dict[str, Any]:
+        key = self._cursor_key()
+        cursor = self.journal.get_state(key)
+        if isinstance(cursor, dict) and not self.new_run:
+            return cursor
+        runs = int(self.journal.get_state("runs") or 0) + 1
+        now = self.clock.timestamp_ns()
+        self.journal.set_state("runs", runs, ts_init=now)
+        fresh = {"run_id": f"{_short(self.tag)}{runs}", "last_ts": -1, "acted": 0.0}
+        self.journal.set_state(key, fresh, ts_init=now)
+        return fresh
+
+    def _save_cursor(self, ts: int) -> None:
+        self.journal.set_state(
+            self._cursor_key(),
+            {"run_id": self.ctx.run_id, "last_ts": ts, "acted": self.acted},
+            ts_init=self.clock.timestamp_ns(),
+        )
+
+    def _init_ledger(self) -> None:
+        position = self.journal.position(self.symbol).quantity
+        external = self.journal.get_state(EXTERNAL_POSITIONS_KEY) or {}
+        self._external = float(Decimal(str(external.get(self.symbol, "0"))))
+        if self._external:
+            self.summary.notes.append(
+                f"{self._external:g} {self.symbol} held outside this platform are not traded"
+            )
+        self.ledger.position = float(position) - self._external
+        if self.paper is not None:
+            self.ledger.cash = self.paper.cash
+
+    def _take_lock(self) -> None:
+        holder = runner_lock_holder(self.journal.get_state(LOCK_KEY))
+        if holder is not None and holder != os.getpid():
+            raise InvalidArgumentError(
+                f"another runner (pid {holder}) is trading this {self.broker.name} account",
+                hint="stop it first (Ctrl-C or kill), or use another NT_HOME",
+            )
+        self.journal.set_state(
+            LOCK_KEY,
+            {"pid": os.getpid(), "since": self.clock.timestamp_ns(), "run": self.run_key},
+            ts_init=self.clock.timestamp_ns(),
+        )
+
+    def _install_signals(self) -> Callable[[], None]:
+        """SIGINT/SIGTERM finish the current bar, persist, and stop (graceful shutdown)."""
+        loop = asyncio.get_running_loop()
+        installed: list[int] = []
+
+        def request_stop() -> None:
+            if not self.stop_requested:
+                log.warning("stop requested: finishing the current bar, then stopping")
+            self.stop_requested = True
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, request_stop)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+
+        def restore() -> None:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+
+        return restore
+
+
+def _short(tag: str) -> str:
+    letters = "".join(ch for ch in tag.upper() if ch.isalnum())
+    return (letters[:6] or "RUN") + "-"
+
+
+def _log_reconciliation(report: ReconciliationReport) -> None:
+    if report.clean:
+        return
+    log.warning("start-up reconciliation: %s", report.to_dict())
