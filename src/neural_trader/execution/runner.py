@@ -130,6 +130,7 @@ class LiveRunner:
         daily_loss_limit: float | None = None,
         flatten_on_kill: bool = False,
         new_run: bool = False,
+        paper: PaperBroker | None = None,
     ) -> None:
         if config.fill != "open":
             raise NotSupportedError(
@@ -154,7 +155,9 @@ class LiveRunner:
         self.symbol = feed.symbol
         self.run_key = run_key
         self.instrument = instrument or default_instrument(feed.symbol)
-        self.paper = self.broker if isinstance(self.broker, PaperBroker) else None
+        # The paper venue the runner feeds bars to: the broker itself, or the one inside a
+        # wrapper (the fault-injecting test broker) passed explicitly.
+        self.paper = paper or (self.broker if isinstance(self.broker, PaperBroker) else None)
         self.planner = TargetPlanner(config)
         self.loss = DailyLossMonitor(daily_loss_limit)
         self.flatten_on_kill = flatten_on_kill

@@ -43,8 +43,8 @@ def main() -> None:
         config=BacktestConfig(cash=10_000.0, fee_rate=0.001, lot_size=1.0),
         clock=clock,
         run_key="crash-test",
+        paper=paper,  # the faulty wrapper hides the paper broker the runner feeds bars to
     )
-    runner.paper = paper  # the faulty wrapper hides the paper broker the runner drives
     summary = asyncio.run(runner.run())
     print(f"done {summary.bars} {summary.orders_sent}")
 

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -42,7 +42,7 @@ from neural_trader.core.orders import Order
 from neural_trader.core.position import Position
 from neural_trader.core.values import Currency
 from neural_trader.execution.broker import Broker
-from neural_trader.execution.costbasis import PositionState, apply_fill
+from neural_trader.execution.journal import apply_to_position
 from neural_trader.execution.paper import store as tables
 from neural_trader.execution.paper.store import PaperStore
 from neural_trader.execution.reports import (
@@ -84,6 +84,14 @@ class PaperConfig:
             )
         if self.latency_ns < 0:
             raise InvalidArgumentError(f"latency_ns must be >= 0, got {self.latency_ns}")
+
+
+class PositionState(NamedTuple):
+    """The paper venue's average-cost position (the journal's arithmetic, one rule)."""
+
+    quantity: Decimal
+    avg_price: Decimal
+    realized_pnl: Decimal
 
 
 class _Book:
@@ -426,7 +434,12 @@ class PaperBroker(Broker):
             row["notional"] = str(Decimal(row["notional"]) + qty * px)
             side = 1 if row["side"] == OrderSide.BUY.value else -1
             target = self._books[symbol]
-            target.avg = apply_fill(target.avg, side, qty, px)
+            held = target.avg
+            target.avg = PositionState(
+                *apply_to_position(
+                    held.quantity, held.avg_price, held.realized_pnl, qty if side > 0 else -qty, px
+                )
+            )
             fill_rows.append(
                 {
                     "seq": self._trade_seq,
