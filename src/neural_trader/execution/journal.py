@@ -66,6 +66,7 @@ from neural_trader.persistence.models import Base
 __all__ = [
     "OPEN_STATUSES",
     "TERMINAL_STATUSES",
+    "DuplicateOrderError",
     "EventRecord",
     "FillRecord",
     "Journal",
@@ -223,6 +224,11 @@ def apply_to_position(
     if _sign(remaining) != side:
         return remaining, price, realized
     return remaining, avg_price, realized
+
+
+class DuplicateOrderError(InvalidArgumentError):
+    """A client order id the journal already holds: it names exactly one order, so the caller
+    must not send it again (the order manager's idempotency rests on this refusal)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -408,6 +414,14 @@ def _order_record(row: Row[Any]) -> OrderRecord:
         ts_updated=row.ts_updated,
         ts_broker=row.ts_broker,
     )
+
+
+def _with_values(record: OrderRecord, values: Mapping[str, Any]) -> OrderRecord:
+    """``record`` after the column update ``values`` (as written by ``_update_order``)."""
+    changes = dict(values)
+    if "status" in changes:
+        changes["status"] = OrderStatus(changes["status"])
+    return replace(record, **changes)
 
 
 def _fill_record(row: Row[Any]) -> FillRecord:
@@ -652,7 +666,7 @@ class Journal:
             **extra,
         )
         if conn.execute(self._ins_order, _order_row(record)).rowcount == 0:
-            raise InvalidArgumentError(
+            raise DuplicateOrderError(
                 f"order '{request.client_order_id}' is already in the {self._broker} journal: "
                 "a client order id names exactly one order",
                 hint="generate a fresh client order id for every new order",
@@ -718,17 +732,28 @@ class Journal:
         the journal does not have changes no order (reconciliation adopts external orders
         explicitly with :meth:`adopt_external`) and is logged as ignored.
         """
+        return self.apply_status_record(report, ts_init=ts_init)[0]
+
+    def apply_status_record(
+        self, report: OrderStatusReport, *, ts_init: int
+    ) -> tuple[bool, OrderRecord | None]:
+        """:meth:`apply_status`, also returning the order as it now stands (None when the
+        journal does not have it): the order manager's submit needs both, in one round trip."""
         with self._write() as conn:
             row = self._locked_order(conn, report.client_order_id)
             if row is None:
                 payload = {**_status_payload(report), "why": "no such order in the journal"}
                 self._event(conn, "status_ignored", payload, ts_init, report.client_order_id)
-                return False
-            return self._apply_status(conn, row, report, ts_init)
+                return False, None
+            values = self._apply_status(conn, row, report, ts_init)
+        record = _order_record(row)
+        if values:
+            record = _with_values(record, values)
+        return bool(values), record
 
     def _apply_status(
         self, conn: Connection, row: Row[Any], report: OrderStatusReport, ts_init: int
-    ) -> bool:
+    ) -> dict[str, Any]:
         current = OrderStatus(row.status)
         why = judge_status(current, report.status, report.ts_event, row.ts_broker)
         values: dict[str, Any] = {}
@@ -759,7 +784,7 @@ class Journal:
         else:
             payload["why"] = why
             self._event(conn, "status_ignored", payload, ts_init, row.client_order_id)
-        return bool(values)
+        return values
 
     def adopt_external(self, report: OrderStatusReport, *, ts_init: int) -> OrderRecord:
         """Insert an order the broker has and the journal does not (placed by hand, or by a
@@ -1157,6 +1182,16 @@ class Journal:
         with self._read() as conn:
             return conn.execute(stmt).scalar()
 
+    def states(self, prefix: str = "") -> dict[str, Any]:
+        """Every stored value whose key starts with ``prefix`` (e.g. ``run:``, the runners'
+        cursors), by key."""
+        s = _STATE
+        stmt = select(s.c.key, s.c.value).where(
+            s.c.broker == self._broker, s.c.key.startswith(prefix, autoescape=True)
+        )
+        with self._read() as conn:
+            return {row.key: row.value for row in conn.execute(stmt)}
+
     def set_state(self, key: str, value: Any, *, ts_init: int) -> None:
         """Store a JSON value under ``key`` (kill switch, replay cursor); ``Decimal`` values are
         stored as strings. Callers that want the change audited add an event themselves."""
@@ -1165,6 +1200,16 @@ class Journal:
                 self._upsert_state,
                 {"broker": self._broker, "key": key, "value": value, "ts_updated": ts_init},
             )
+
+    def set_states(self, values: Mapping[str, Any], *, ts_init: int) -> None:
+        """Several :meth:`set_state` writes in one transaction (one commit)."""
+        rows = [
+            {"broker": self._broker, "key": k, "value": v, "ts_updated": ts_init}
+            for k, v in values.items()
+        ]
+        if rows:
+            with self._write() as conn:
+                conn.execute(self._upsert_state, rows)
 
     def events(self, *, limit: int = 100, kind: str | None = None) -> list[EventRecord]:
         """The audit log, newest first."""

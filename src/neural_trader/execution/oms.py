@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -36,7 +37,7 @@ from neural_trader.core.errors import (
     SendOutcomeUnknown,
 )
 from neural_trader.execution.broker import Broker
-from neural_trader.execution.journal import FillRecord, Journal, OrderRecord
+from neural_trader.execution.journal import DuplicateOrderError, FillRecord, Journal, OrderRecord
 from neural_trader.execution.reports import (
     ExecutionReport,
     FillReport,
@@ -57,6 +58,7 @@ INFLIGHT_TIMEOUT: Final = "INFLIGHT_TIMEOUT"
 KILL_SWITCH_KEY: Final = "kill_switch"
 _MAX_RESENDS: Final = 9
 _FILL_LOOKBACK_NS: Final = 7 * 86_400_000_000_000
+_FLATTEN_TAG: Final = "KILL"
 
 FillListener = Callable[[FillReport], None]
 
@@ -84,6 +86,8 @@ class OrderManager:
         self._polls: dict[str, int] = {}
         self._inflight_polls = inflight_polls
         self.kill_switch = KillSwitch.active()
+        self._kill_checked = -math.inf
+        self._unknown: set[str] = set()
         self.reload()
 
     # -- state ----------------------------------------------------------------------------------
@@ -93,10 +97,26 @@ class OrderManager:
         self.positions = {p.symbol: float(p.quantity) for p in self.journal.positions()}
         self.refresh_kill_switch()
 
-    def refresh_kill_switch(self) -> KillSwitch:
+    def refresh_kill_switch(self, *, max_age_s: float = 0.0) -> KillSwitch:
+        """Re-read the kill switch (another process may have tripped or lifted it).
+
+        ``max_age_s`` > 0 skips the read when the last one is younger than that (wall time):
+        a runner checks on every bar, and at replay speed a read per bar would cost more than
+        the bar; a person's ``neural-trader kill`` still lands within ``max_age_s``.
+        """
+        now = time.monotonic()
+        if max_age_s > 0 and now - self._kill_checked < max_age_s:
+            return self.kill_switch
+        self._kill_checked = now
         stored = self.journal.get_state(KILL_SWITCH_KEY)
         self.kill_switch = KillSwitch.active() if stored is None else KillSwitch.from_dict(stored)
         return self.kill_switch
+
+    @property
+    def may_have_unresolved(self) -> bool:
+        """True when this process left an order's send outcome unknown since the last
+        :meth:`resolve_in_flight` (earlier processes' are reconciliation's job)."""
+        return bool(self._unknown)
 
     def add_fill_listener(self, listener: FillListener) -> None:
         self._listeners.append(listener)
@@ -108,39 +128,51 @@ class OrderManager:
     # -- orders out -----------------------------------------------------------------------------
 
     async def submit(self, request: OrderRequest, *, reducing_allowed: bool = False) -> OrderRecord:
-        """Check, journal, send. Returns the order's record (DENIED, REJECTED, in flight...)."""
-        request = self._fresh_id(request)
-        existing = self.journal.order(request.client_order_id)
-        if existing is not None:
-            # The same idempotency key again (a re-planned bar after a restart): never resend.
-            return existing
+        """Check, journal, send. Returns the order's record (DENIED, REJECTED, in flight...).
+
+        The journal insert is the idempotency test: a new id (the common case) costs no
+        lookup; an id the journal already holds is never sent again, unless the broker
+        confirmed it never received it (then it is resent as ``<id>.rN``).
+        """
+        try:
+            return await self._submit_new(request, reducing_allowed)
+        except DuplicateOrderError:
+            fresh, existing = self._fresh_id(request)
+            if existing is not None:
+                # The same idempotency key again (a re-planned bar after a restart).
+                return existing
+            return await self._submit_new(fresh, reducing_allowed)
+
+    async def _submit_new(self, request: OrderRequest, reducing_allowed: bool) -> OrderRecord:
         now = self.clock.timestamp_ns()
         decision = self.check(request, reducing_allowed=reducing_allowed)
         if not decision.allowed:
+            record = self.journal.record_denied(request, reason=decision.message, ts_init=now)
             log.warning("order %s denied: %s", request.client_order_id, decision.message)
-            return self.journal.record_denied(request, reason=decision.message, ts_init=now)
-        self.journal.record_intent(request, ts_init=now)
+            return record
+        intent = self.journal.record_intent(request, ts_init=now)
         cid = request.client_order_id
         try:
             report = await self.broker.submit_order(request)
         except RateLimitedError as exc:
             # A 429 is the broker refusing to process the request: definitive, not retried
             # here (the adapter already honoured Retry-After where resending is safe).
-            self.journal.resolve(
+            return self.journal.resolve(
                 cid, OrderStatus.REJECTED, reason=f"rate limited: {exc.message}", ts_init=now
             )
         except OrderRejectedError as exc:
-            self.journal.resolve(cid, OrderStatus.REJECTED, reason=exc.reason, ts_init=now)
+            return self.journal.resolve(cid, OrderStatus.REJECTED, reason=exc.reason, ts_init=now)
         except (SendOutcomeUnknown, BrokerUnavailableError, OSError, TimeoutError) as exc:
             reason = redact(str(exc)) or type(exc).__name__
             log.warning("order %s: outcome unknown (%s); will resolve by query", cid, reason)
-            self.journal.mark_unknown(cid, reason=reason, ts_init=self.clock.timestamp_ns())
-        else:
-            self.risk.record_sent(self.clock.timestamp_ns())
+            self._unknown.add(cid)
+            return self.journal.mark_unknown(cid, reason=reason, ts_init=self.clock.timestamp_ns())
+        self.risk.record_sent(self.clock.timestamp_ns())
+        if report.client_order_id != cid:  # not this order's answer: apply it, read ours
             self.apply(report)
-        record = self.journal.order(cid)
-        assert record is not None
-        return record
+            return self.journal.order(cid) or intent
+        _, acked = self.journal.apply_status_record(report, ts_init=self.clock.timestamp_ns())
+        return acked or intent
 
     def check(self, request: OrderRequest, *, reducing_allowed: bool = False) -> RiskDecision:
         return self.risk.check(
@@ -152,20 +184,26 @@ class OrderManager:
             reducing_allowed=reducing_allowed,
         )
 
-    def _fresh_id(self, request: OrderRequest) -> OrderRequest:
-        """Resend an order the broker never received under ``<id>.rN``; anything else as is."""
+    def _fresh_id(self, request: OrderRequest) -> tuple[OrderRequest, OrderRecord | None]:
+        """Resend an order the broker never received under ``<id>.rN``; anything else as is.
+
+        Returns the request to send and the journal's record of its id (None: a new order).
+        """
         cid = request.client_order_id
-        for attempt in range(1, _MAX_RESENDS + 1):
-            existing = self.journal.order(cid)
-            if existing is None or not (
-                existing.status is OrderStatus.REJECTED
-                and (existing.reason or "").startswith(NEVER_SENT)
-            ):
-                break
+        existing = self.journal.order(cid)
+        attempt = 0
+        while (
+            existing is not None
+            and existing.status is OrderStatus.REJECTED
+            and (existing.reason or "").startswith(NEVER_SENT)
+            and attempt < _MAX_RESENDS
+        ):
+            attempt += 1
             cid = f"{request.client_order_id}.r{attempt}"
+            existing = self.journal.order(cid)
         if cid == request.client_order_id:
-            return request
-        return replace(request, client_order_id=cid)
+            return request, existing
+        return replace(request, client_order_id=cid), existing
 
     async def cancel(self, client_order_id: str) -> bool:
         """Ask the broker to cancel (allowed even when halted). False if nothing to cancel."""
@@ -181,9 +219,13 @@ class OrderManager:
             log.warning("cancel of %s: outcome unknown (%s)", client_order_id, redact(str(exc)))
         return True
 
-    async def cancel_all(self, symbol: str | None = None) -> int:
+    async def cancel_all(self, symbol: str | None = None, *, keep_flatten: bool = False) -> int:
+        """Cancel open orders (of ``symbol``); ``keep_flatten`` spares the kill switch's own
+        closing orders, which a halted runner re-enforcing the switch must let fill."""
         count = 0
         for record in self.journal.open_orders():
+            if keep_flatten and record.strategy == _FLATTEN_TAG:
+                continue
             if symbol is None or record.symbol == symbol:
                 count += await self.cancel(record.client_order_id)
         return count
@@ -199,7 +241,7 @@ class OrderManager:
                 side=side,
                 order_type=OrderType.MARKET,
                 quantity=abs(position.quantity),
-                strategy="KILL",
+                strategy=_FLATTEN_TAG,
             )
             out.append(await self.submit(request, reducing_allowed=True))
         return out
@@ -218,7 +260,7 @@ class OrderManager:
         ks = self.kill_switch
         if ks.state is not TradingState.HALTED:
             return
-        await self.cancel_all()
+        await self.cancel_all(keep_flatten=True)
         if ks.flatten and self.journal.get_state(f"{KILL_SWITCH_KEY}:flattened") != ks.since_ns:
             await self.flatten(prefix=f"KILL-{ks.since_ns}")
             self.journal.set_state(
@@ -251,12 +293,15 @@ class OrderManager:
         ``inflight_polls`` empty answers before the order is ``REJECTED(INFLIGHT_TIMEOUT)``.
         """
         changed: list[str] = []
-        for record in self.journal.unresolved():
+        records = self.journal.unresolved()
+        self._unknown = {r.client_order_id for r in records}
+        for record in records:
             cid = record.client_order_id
             report = await self.broker.get_order(cid)
             now = self.clock.timestamp_ns()
             if report is not None:
                 self._polls.pop(cid, None)
+                self._unknown.discard(cid)
                 self.apply(report)
                 for fill in await self._fills_of(report):
                     self.apply(fill)
@@ -265,6 +310,7 @@ class OrderManager:
             if process_restarted:
                 reason = f"{NEVER_SENT} (not found by client order id after a restart)"
                 self.journal.resolve(cid, OrderStatus.REJECTED, reason=reason, ts_init=now)
+                self._unknown.discard(cid)
                 changed.append(cid)
                 continue
             polls = self._polls.get(cid, 0) + 1
@@ -273,6 +319,7 @@ class OrderManager:
                 self._polls.pop(cid, None)
                 reason = f"{INFLIGHT_TIMEOUT}: not found at the broker after {polls} queries"
                 self.journal.resolve(cid, OrderStatus.REJECTED, reason=reason, ts_init=now)
+                self._unknown.discard(cid)
                 changed.append(cid)
         return changed
 

@@ -29,7 +29,7 @@ import logging
 import math
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
@@ -69,6 +69,8 @@ log = logging.getLogger(__name__)
 LOCK_KEY: Final = "runner:lock"
 _DAILY_LOSS_KEY: Final = "daily_loss"
 _RECONNECT_DELAYS: Final = (0.5, 1.0, 2.0, 5.0, 10.0)
+_KILL_CHECK_S: Final = 0.05
+"""How stale the runner's view of the kill switch may get (another process can trip it)."""
 
 
 @dataclass
@@ -185,6 +187,7 @@ class LiveRunner:
         )
         self._external = 0.0
         self._consumer: asyncio.Task[None] | None = None
+        self._stop_event = asyncio.Event()
         self._wants_fills = type(strategy).on_fill is not Strategy.on_fill
 
     # -- the run ----------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ class LiveRunner:
         restore = self._install_signals()
         self.strategy.on_start(self.ctx)
         try:
-            async for bar in self.feed:
+            async for bar in self._bars():
                 if self.stop_requested:
                     self.summary.interrupted = True
                     break
@@ -233,7 +236,7 @@ class LiveRunner:
                     self.summary.rejected_bars += 1
                     log.warning("bar %s %s rejected: %s", bar.symbol, bar.ts_event, problem)
                     continue
-                if bar.ts_event <= last_done:
+                if bar.ts_event <= last_done or not self.feed.tradable(bar):
                     self._warm_up(bar)
                     continue
                 await self._step(bar)
@@ -256,6 +259,43 @@ class LiveRunner:
         self.summary.notes.extend(self.ctx.notes)
         return self.summary
 
+    async def _bars(self) -> AsyncIterator[Bar]:
+        """The feed's bars; a paced feed's wait for the next bar ends early on a stop request
+        (Ctrl-C must not wait for the next minute bar). An unpaced replay is read directly:
+        its bars are ready at once and the stop flag is checked between them."""
+        if not self.feed.paced:
+            async for bar in self.feed:
+                yield bar
+            return
+        source = aiter(self.feed)
+        stop = self._stop_event
+        try:
+            while True:
+                following = asyncio.ensure_future(anext(source))
+                waiter = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({following, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if not following.done():
+                    following.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                        await following
+                    self.summary.interrupted = True
+                    return
+                try:
+                    bar = following.result()
+                except StopAsyncIteration:
+                    return
+                yield bar
+        finally:
+            closer = getattr(source, "aclose", None)
+            if closer is not None:
+                await closer()
+
+    def stop(self) -> None:
+        """Finish the current bar, persist, and return from :meth:`run` (what SIGINT does)."""
+        self.stop_requested = True
+        self._stop_event.set()
+
     def _should_stop(self) -> bool:
         """Read through a call: a signal handler may have set the flag during an await."""
         return self.stop_requested
@@ -276,7 +316,7 @@ class LiveRunner:
         self.index += 1
         if replay and isinstance(self.clock, TestClock):
             self.clock.set_time(max(bar.ts_event, self.clock.timestamp_ns()))
-        self.oms.refresh_kill_switch()
+        self.oms.refresh_kill_switch(max_age_s=_KILL_CHECK_S)
         halted = self.oms.kill_switch.state is TradingState.HALTED
         if halted:
             await self.oms.enforce_kill_switch()
@@ -300,7 +340,7 @@ class LiveRunner:
             await self._send_queued()
             if not replay and self.planner.wants_action(self.ctx.want, self.acted):
                 await self._act(bar.close, len(self.closes) - 1)
-        if self.journal.unresolved():
+        if self.oms.may_have_unresolved:
             await self.oms.resolve_in_flight()
         self.summary.bars += 1
         self.summary.last_bar_ts = bar.ts_event
@@ -367,10 +407,9 @@ class LiveRunner:
 
     async def _check_daily_loss(self) -> None:
         equity = self.ledger.cash + self.ledger.position * self.last_close
+        # Persisted with the bar's cursor (one commit, after the orders are out): a crash
+        # loses at most this bar's observation, which the restarted runner re-observes.
         breach = self.loss.observe(equity, self.clock.timestamp_ns())
-        self.journal.set_state(
-            _DAILY_LOSS_KEY, self.loss.to_dict(), ts_init=self.clock.timestamp_ns()
-        )
         if breach is not None and self.oms.kill_switch.state is not TradingState.HALTED:
             await self.oms.trip_kill_switch(
                 f"daily loss limit breached by {breach:,.2f}",
@@ -448,9 +487,11 @@ class LiveRunner:
         return fresh
 
     def _save_cursor(self, ts: int) -> None:
-        self.journal.set_state(
-            self._cursor_key(),
-            {"run_id": self.ctx.run_id, "last_ts": ts, "acted": self.acted},
+        self.journal.set_states(
+            {
+                self._cursor_key(): {"run_id": self.ctx.run_id, "last_ts": ts, "acted": self.acted},
+                _DAILY_LOSS_KEY: self.loss.to_dict(),
+            },
             ts_init=self.clock.timestamp_ns(),
         )
 
@@ -487,7 +528,7 @@ class LiveRunner:
         def request_stop() -> None:
             if not self.stop_requested:
                 log.warning("stop requested: finishing the current bar, then stopping")
-            self.stop_requested = True
+            self.stop()
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:

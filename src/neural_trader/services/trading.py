@@ -21,8 +21,9 @@ from neural_trader.backtest.config import BacktestConfig
 from neural_trader.config import Settings, load_settings
 from neural_trader.core.clock import Clock, LiveClock, TestClock
 from neural_trader.core.data import BarSpec
-from neural_trader.core.errors import ConfigError, InvalidArgumentError
+from neural_trader.core.errors import ConfigError, InvalidArgumentError, MissingDependencyError
 from neural_trader.execution.broker import Broker
+from neural_trader.execution.feeds import BarFeed
 from neural_trader.execution.journal import Journal
 from neural_trader.execution.oms import KILL_SWITCH_KEY, OrderManager
 from neural_trader.execution.paper import PaperBroker, PaperConfig
@@ -123,44 +124,48 @@ def trade(
     slippage: float | None = None,
     sizer: str = "all_in",
     lot_size: float = 0.0,
+    warmup: int = 200,
     new_run: bool = False,
     settings: Settings | None = None,
 ) -> TradeResult:
-    """Run ``strategy`` on ``symbol`` until the data ends (a replay) or a signal stops it."""
-    from neural_trader.services.research import load_bars
+    """Run ``strategy`` on ``symbol`` until the data ends (a replay) or a signal stops it.
+
+    Without ``replay`` the bars are Alpaca's live minute bars (its market-data stream, with
+    ``warmup`` bars of history to warm the strategy up on); the broker is still the paper
+    broker unless ``broker="alpaca"``.
+    """
     from neural_trader.strategies import create_strategy
 
     settings = settings or load_settings()
     strat = create_strategy(strategy, **dict(params or {}))
-    if replay is None:
-        raise ConfigError(
-            "trading without --replay needs a live bar feed, and the live market-data feed "
-            "is not wired into the runner yet",
-            hint="replay a file: neural-trader trade ... --replay FILE [--speed max|N]",
+    feed: BarFeed
+    clock: Clock
+    if replay is not None:
+        feed, clock = _replay_feed(replay, symbol, speed)
+        source = str(Path(replay).resolve())
+        run_key = _run_key(
+            strategy, symbol, strat.p.as_dict(), Path(replay).name, source, sizer, lot_size
         )
-    _, spec_text, frame = load_bars(symbol=None, data_file=replay)
-    if len(frame) < 2:
-        raise InvalidArgumentError(f"{replay} holds {len(frame)} bar(s); a replay needs 2+")
-    spec = BarSpec.parse(spec_text)
-    clock: Clock = TestClock(int(frame["ts_event"].iloc[0]))
+    else:
+        clock = LiveClock()
+        feed = _live_feed(settings, symbol, warmup, clock)
+        run_key = _run_key(strategy, symbol, strat.p.as_dict(), "live", "live", sizer, lot_size)
     paper_cfg = None
+    start_cash: float | None
     if broker == "paper":
         paper_cfg = _paper_config(settings, cash, fees, slippage)
         fee_rate, slip, start_cash = paper_cfg.fee_rate, paper_cfg.slippage, paper_cfg.cash
     else:
-        fee_rate, slip, start_cash = fees or 0.0, slippage or 0.0, cash or 0.0
+        # A broker's own fees and fills: the planner's cash comes from its account.
+        fee_rate, slip, start_cash = fees or 0.0, slippage or 0.0, cash
         clock = LiveClock()
     config = BacktestConfig(
-        cash=start_cash or 1.0,
+        cash=start_cash if start_cash is not None else _DEFAULT_PAPER_CASH,
         fee_rate=fee_rate,
         slippage=slip,
         sizer=sizer,
         lot_size=lot_size,
     )
-    from neural_trader.execution.feeds import ReplayFeed
-
-    feed = ReplayFeed(frame, symbol=symbol, spec=spec, speed=speed)
-    run_key = _run_key(strategy, symbol, strat.p.as_dict(), Path(replay), sizer, lot_size)
     journal = open_journal(settings, broker)
     try:
         brk = open_broker(broker, settings, clock=clock, paper_config=paper_cfg)
@@ -190,6 +195,35 @@ def trade(
     return TradeResult(**data, orders=orders, positions=positions)
 
 
+def _replay_feed(replay: str | Path, symbol: str, speed: float | None) -> tuple[BarFeed, Clock]:
+    """A bar file as the market, on a clock that follows the file's time."""
+    from neural_trader.execution.feeds import ReplayFeed
+    from neural_trader.services.research import load_bars
+
+    _, spec_text, frame = load_bars(symbol=None, data_file=replay)
+    if len(frame) < 2:
+        raise InvalidArgumentError(f"{replay} holds {len(frame)} bar(s); a replay needs 2+")
+    spec = BarSpec.parse(spec_text)
+    clock = TestClock(int(frame["ts_event"].iloc[0]))
+    return ReplayFeed(frame, symbol=symbol, spec=spec, speed=speed), clock
+
+
+def _live_feed(settings: Settings, symbol: str, warmup: int, clock: Clock) -> BarFeed:
+    """Alpaca's live minute bars of ``symbol`` (the market-data source for live runs)."""
+    if warmup < 0:
+        raise InvalidArgumentError(f"--warmup must be >= 0 bars, got {warmup}")
+    try:
+        from neural_trader.adapters.alpaca import AlpacaConfig, alpaca_bar_feed
+    except MissingDependencyError as exc:
+        raise ConfigError(
+            "live bars come from Alpaca's market-data stream, and the alpaca extra is missing",
+            hint="pip install 'neural-trader[alpaca]', or replay a file with --replay FILE",
+        ) from exc
+    return alpaca_bar_feed(
+        AlpacaConfig.from_settings(settings), symbol, clock=clock, warmup_bars=warmup
+    )
+
+
 def _paper_config(
     settings: Settings, cash: float | None, fees: float | None, slippage: float | None
 ) -> PaperConfig:
@@ -213,17 +247,24 @@ def _paper_config(
         slippage=base.slippage if slippage is None else slippage,
         latency_ns=base.latency_ns,
         account_id=base.account_id,
+        max_volume_fraction=base.max_volume_fraction,
     )
 
 
 def _run_key(
-    strategy: str, symbol: str, params: dict[str, Any], source: Path, sizer: str, lot: float
+    strategy: str,
+    symbol: str,
+    params: dict[str, Any],
+    source_name: str,
+    source: str,
+    sizer: str,
+    lot: float,
 ) -> str:
     """One run per (strategy, parameters, symbol, data source, sizing): resuming the same
     command continues it; changing any of them starts another."""
-    blob = json.dumps([params, sizer, lot, str(source.resolve())], sort_keys=True, default=str)
+    blob = json.dumps([params, sizer, lot, source], sort_keys=True, default=str)
     digest = hashlib.sha1(blob.encode()).hexdigest()[:10]
-    return f"{strategy}:{symbol}:{source.name}:{digest}"
+    return f"{strategy}:{symbol}:{source_name}:{digest}"
 
 
 # -- views ----------------------------------------------------------------------------------------

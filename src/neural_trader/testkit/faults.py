@@ -72,11 +72,14 @@ FaultAction = Literal[
     "reorder",
     "drop_after",
     "skew",
+    "kill_after_fills",
 ]
 
 _METHODS: Final[frozenset[str]] = frozenset(get_args(FaultMethod))
 _ACTIONS: Final[frozenset[str]] = frozenset(get_args(FaultAction))
-_STREAM_ACTIONS: Final = frozenset({"duplicate", "reorder", "drop_after", "skew"})
+_STREAM_ACTIONS: Final = frozenset(
+    {"duplicate", "reorder", "drop_after", "skew", "kill_after_fills"}
+)
 _SENDS: Final = frozenset({"submit_order", "cancel_order"})
 """Methods that change state at the broker: their failures are outcome-unknown, not retryable."""
 
@@ -92,7 +95,10 @@ class Fault:
     ``"stream"`` a call is one opening of :meth:`Broker.reports`.
 
     ``retry_after`` goes with ``rate_limit``, ``reason`` with ``reject``, ``count`` (reports
-    passed before the drop) with ``drop_after`` and ``skew_ns`` with ``skew``.
+    passed before the drop) with ``drop_after``, ``count`` (fills) with ``kill_after_fills``
+    and ``skew_ns`` with ``skew``. ``kill_after_fills`` dies when the consumer comes back for
+    the report after the ``count``-th fill, i.e. once that fill has been applied (journaled):
+    with a partially filling venue, that is "kill -9 after a partial fill".
     """
 
     method: FaultMethod
@@ -250,6 +256,8 @@ class FaultyBroker(Broker):
                 stream = _reorder(stream)
             elif fault.action == "drop_after":
                 stream = _drop_after(stream, fault.count, number)
+            elif fault.action == "kill_after_fills":
+                stream = _kill_after_fills(stream, fault.count)
             else:
                 stream = _skew(stream, fault.skew_ns)
         return stream
@@ -360,6 +368,18 @@ async def _drop_after(
         f"stream {number} dropped after {passed} report(s) (injected fault); "
         "gap-fill through fills() and reopen"
     )
+
+
+async def _kill_after_fills(
+    stream: AsyncIterator[ExecutionReport], count: int
+) -> AsyncIterator[ExecutionReport]:
+    seen = 0
+    async for report in stream:
+        yield report  # resumes only after the consumer applied it
+        if isinstance(report, FillReport):
+            seen += 1
+            if seen >= count:
+                _kill_self()
 
 
 async def _skew(

@@ -1,6 +1,6 @@
 """Run sma_cross on a bar file through a fault-injecting paper broker (a kill -9 subject).
 
-Usage: python crash_runner.py HOME BARS_FILE [FAULT_PLAN_JSON]
+Usage: python crash_runner.py HOME BARS_FILE [FAULT_PLAN_JSON [MAX_VOLUME_FRACTION]]
 """
 
 from __future__ import annotations
@@ -27,9 +27,14 @@ from neural_trader.testkit.faults import FaultPlan, FaultyBroker
 def main() -> None:
     home, bars = Path(sys.argv[1]), Path(sys.argv[2])
     plan = FaultPlan.from_json(sys.argv[3]) if len(sys.argv) > 3 else FaultPlan()
+    cap = float(sys.argv[4]) if len(sys.argv) > 4 else None
     _, spec, frame = load_bars(symbol=None, data_file=bars)
     clock = TestClock(int(frame["ts_event"].iloc[0]))
-    paper = PaperBroker(home / "paper.db", PaperConfig(cash=10_000.0, fee_rate=0.001), clock=clock)
+    paper = PaperBroker(
+        home / "paper.db",
+        PaperConfig(cash=10_000.0, fee_rate=0.001, max_volume_fraction=cap),
+        clock=clock,
+    )
     journal = Journal.open(f"sqlite:///{home / 'trading.db'}", broker="paper")
     broker = FaultyBroker(paper, plan)
     oms = OrderManager(

@@ -45,10 +45,12 @@ def _bars(path: Path) -> None:
     frame.to_csv(path, index=False, float_format="%.4f")
 
 
-def _run(home: Path, bars: Path, plan: FaultPlan | None = None) -> subprocess.CompletedProcess[str]:
-    args = [sys.executable, str(SCRIPT), str(home), str(bars)]
-    if plan is not None:
-        args.append(plan.to_json())
+def _run(
+    home: Path, bars: Path, plan: FaultPlan | None = None, cap: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    args = [sys.executable, str(SCRIPT), str(home), str(bars), (plan or FaultPlan()).to_json()]
+    if cap is not None:
+        args.append(str(cap))
     return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -71,6 +73,26 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[obje
     return bars, list(fills)
 
 
+def _check_recovered(home: Path, clean_fills: list[object]) -> None:
+    assert _fills(home) == clean_fills  # nothing lost, nothing doubled
+    paper = PaperBroker(home / "paper.db", None, clock=TestClock(0))
+    engine = sa.create_engine(f"sqlite:///{home / 'paper.db'}")
+    with engine.connect() as conn:
+        at_broker = [
+            r[0] for r in conn.execute(sa.text("select client_order_id from paper_orders"))
+        ]
+    engine.dispose()
+    with Journal.open(f"sqlite:///{home / 'trading.db'}", broker="paper") as journal:
+        for cid in at_broker:
+            record = journal.order(cid)
+            assert record is not None, f"broker order {cid} unknown to the journal"
+            assert record.status.value in ("FILLED", "CANCELED")
+        ours = {p.symbol: p.quantity for p in journal.positions()}
+    theirs = {p.symbol: p.quantity for p in asyncio.run(paper.positions())}
+    asyncio.run(paper.close())
+    assert ours == theirs
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("action", ["kill_before", "kill_after"])
 @pytest.mark.parametrize("nth", [1, 4])
@@ -83,19 +105,41 @@ def test_a_killed_runner_resumes_without_losing_or_repeating_orders(
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     resumed = _run(tmp_path, bars)
     assert resumed.returncode == 0, resumed.stderr
+    _check_recovered(tmp_path, clean_fills)
 
-    assert _fills(tmp_path) == clean_fills  # nothing lost, nothing doubled
-    paper = PaperBroker(tmp_path / "paper.db", None, clock=TestClock(0))
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'paper.db'}")
-    with engine.connect() as conn:
-        at_broker = [
-            r[0] for r in conn.execute(sa.text("select client_order_id from paper_orders"))
+
+CAP = 0.00015
+"""150 of a bar's 1e6 shares: the ~200-share orders of this run fill over two bars."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("nth_fill", [1, 3])
+def test_a_runner_killed_after_a_partial_fill_resumes_exactly(
+    reference: tuple[Path, list[object]], tmp_path: Path, nth_fill: int
+) -> None:
+    bars, _ = reference
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    assert _run(clean, bars, cap=CAP).returncode == 0
+    clean_fills = _fills(clean)
+    with Journal.open(f"sqlite:///{clean / 'trading.db'}", broker="paper") as journal:
+        per_order = [
+            len(journal.fills(client_order_id=o.client_order_id)) for o in journal.orders()
         ]
-    with Journal.open(f"sqlite:///{tmp_path / 'trading.db'}", broker="paper") as journal:
-        for cid in at_broker:
-            record = journal.order(cid)
-            assert record is not None, f"broker order {cid} unknown to the journal"
-            assert record.status.value in ("FILLED", "CANCELED")
-        ours = {p.symbol: p.quantity for p in journal.positions()}
-    theirs = {p.symbol: p.quantity for p in asyncio.run(paper.positions())}
-    assert ours == theirs
+    assert max(per_order) >= 2, "the cap must split orders into partial fills"
+
+    home = tmp_path / "killed"
+    home.mkdir()
+    kill = Fault(method="stream", action="kill_after_fills", nth=1, count=nth_fill)
+    plan = FaultPlan(faults=[kill])
+    killed = _run(home, bars, plan, cap=CAP)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    with Journal.open(f"sqlite:///{home / 'trading.db'}", broker="paper") as journal:
+        cut = journal.fills()
+        assert len(cut) == nth_fill
+        order = journal.order(cut[-1].client_order_id)
+        assert order is not None
+        assert order.status.value == "PARTIALLY_FILLED"  # killed mid-order
+    resumed = _run(home, bars, cap=CAP)
+    assert resumed.returncode == 0, resumed.stderr
+    _check_recovered(home, clean_fills)

@@ -27,7 +27,11 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     raise MissingDependencyError(exc.name or "alpaca-py", "alpaca", "The Alpaca adapter") from exc
 
 from neural_trader.adapters.alpaca.config import AlpacaConfig
-from neural_trader.adapters.alpaca.data import AlpacaBarsClient, AlpacaMarketStream
+from neural_trader.adapters.alpaca.data import (
+    AlpacaBarsClient,
+    AlpacaMarketStream,
+    alpaca_bar_feed,
+)
 from neural_trader.adapters.alpaca.execution import AlpacaBroker
 from neural_trader.adapters.alpaca.parsing import AlpacaClock, AlpacaSession
 from neural_trader.adapters.alpaca.providers import AlpacaAsset, AlpacaInstrumentProvider
@@ -41,4 +45,5 @@ __all__ = [
     "AlpacaInstrumentProvider",
     "AlpacaMarketStream",
     "AlpacaSession",
+    "alpaca_bar_feed",
 ]

@@ -40,6 +40,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from neural_trader.adapters.alpaca.config import AlpacaConfig
 from neural_trader.adapters.alpaca.execution import AlpacaRest, harden_rest_client
 from neural_trader.adapters.alpaca.parsing import NEW_YORK, format_rfc3339, parse_rfc3339_ns
+from neural_trader.core.clock import Clock
 from neural_trader.core.data import Bar, BarBatch, BarSpec, BarUnit, QuoteTick
 from neural_trader.core.errors import (
     BrokerError,
@@ -54,10 +55,11 @@ from neural_trader.data.providers.base import (
     clip_to_range,
 )
 from neural_trader.data.schema import BAR_COLUMNS, TS, empty_bar_frame, frame_to_batch
+from neural_trader.execution.feeds import LiveBarFeed
 from neural_trader.execution.throttle import Sleep, TokenBucket
 from neural_trader.ops.logging import redact
 
-__all__ = ["AlpacaBarsClient", "AlpacaMarketStream", "alpaca_timeframe"]
+__all__ = ["AlpacaBarsClient", "AlpacaMarketStream", "alpaca_bar_feed", "alpaca_timeframe"]
 
 log = logging.getLogger(__name__)
 
@@ -450,3 +452,37 @@ def _decode(frame: bytes | str) -> list[dict[str, Any]]:
     if not isinstance(decoded, list):
         raise ValueError("a frame must hold a message or a list of messages")
     return [m for m in decoded if isinstance(m, dict)]
+
+
+def alpaca_bar_feed(
+    config: AlpacaConfig,
+    symbol: str,
+    *,
+    clock: Clock,
+    warmup_bars: int = 0,
+    reconnect_delays: Sequence[float] | None = None,
+    max_reconnects: int | None = None,
+) -> LiveBarFeed:
+    """Live minute bars of ``symbol`` for the runner: the market-data stream, with history
+    (warm-up and gap-fill) from ``GET /v2/stocks/bars`` on the same account and feed.
+
+    Alpaca streams only minute bars, so a live run trades ``1m`` bars.
+    """
+    client = AlpacaBarsClient(config)
+
+    async def history(start_ns: int, end_ns: int) -> pd.DataFrame:
+        return await client.fetch_bars_async(symbol, _MINUTE_BAR, start_ns, end_ns)
+
+    extra: dict[str, Any] = {}
+    if reconnect_delays is not None:
+        extra["reconnect_delays"] = reconnect_delays
+    return LiveBarFeed(
+        symbol=symbol,
+        spec=_MINUTE_BAR,
+        open_stream=lambda: AlpacaMarketStream(config, bars=[symbol]),
+        fetch_history=history,
+        clock=clock,
+        warmup_bars=warmup_bars,
+        max_reconnects=max_reconnects,
+        **extra,
+    )

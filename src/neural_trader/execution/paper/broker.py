@@ -74,6 +74,9 @@ class PaperConfig:
     slippage: float = 0.0
     latency_ns: int = 0
     account_id: str = "PAPER-001"
+    max_volume_fraction: float | None = None
+    """At most this share of a bar's volume trades per bar (the rest stays working: partial
+    fills); None fills whole orders, as the backtester does by default."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.cash) or self.cash <= 0:
@@ -84,6 +87,9 @@ class PaperConfig:
             )
         if self.latency_ns < 0:
             raise InvalidArgumentError(f"latency_ns must be >= 0, got {self.latency_ns}")
+        cap = self.max_volume_fraction
+        if cap is not None and not (math.isfinite(cap) and 0.0 < cap <= 1.0):
+            raise InvalidArgumentError(f"max_volume_fraction must be in (0, 1], got {cap}")
 
 
 class PositionState(NamedTuple):
@@ -97,7 +103,16 @@ class PositionState(NamedTuple):
 class _Book:
     """One symbol: its simulated exchange, the position ledger and the bars seen."""
 
-    __slots__ = ("avg", "bars_seen", "daily", "exchange", "last_price", "last_ts", "ledger")
+    __slots__ = (
+        "avg",
+        "bars_seen",
+        "daily",
+        "exchange",
+        "last_price",
+        "last_ts",
+        "ledger",
+        "span",
+    )
 
     def __init__(self, exchange: SimulatedExchange, ledger: Ledger) -> None:
         self.exchange = exchange
@@ -107,6 +122,7 @@ class _Book:
         self.last_ts = -1
         self.last_price = math.nan
         self.daily = False
+        self.span = 0
 
 
 class PaperBroker(Broker):
@@ -141,9 +157,13 @@ class PaperBroker(Broker):
         self._pending_fills: list[tuple[str, Fill]] = []
         with self._store.transaction() as conn:
             self._cash = float(self._store.get(conn, "cash") or repr(self.config.cash))
-            self._order_seq = int(self._store.get(conn, "order_seq") or "0")
             self._trade_seq = int(self._store.get(conn, "trade_seq") or "0")
             self._restore(conn)
+        # Venue ids are PAPER-<n> in order of submission; the next one follows the highest
+        # stored (derived, not stored: one write fewer on every submit).
+        self._order_seq = max(
+            (int(r["venue_order_id"].rsplit("-", 1)[1]) for r in self._rows.values()), default=0
+        )
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -190,6 +210,7 @@ class PaperBroker(Broker):
                 fixed_fee=self.config.fixed_fee,
                 on_execution=self._collector(symbol),
                 latency_ns=self.config.latency_ns,
+                max_volume_fraction=self.config.max_volume_fraction,
             )
             book = _Book(exchange, ledger)
             self._books[symbol] = book
@@ -258,6 +279,11 @@ class PaperBroker(Broker):
                 reason="quantity off the size grid",
             )
         now = self._clock.timestamp_ns()
+        if book.span and book.last_ts >= 0:
+            # The venue sees time in bars: an order sent after bar t completed works from bar
+            # t+1's start, however long the strategy took (bars are labelled by their start,
+            # and a live bar arrives only once it is complete).
+            now = min(now, book.last_ts + book.span)
         order = self._core_order(request, request.quantity)
         book.exchange.submit(order, bar_index=book.bars_seen - 1, ts=now)
         self._order_seq += 1
@@ -282,8 +308,7 @@ class PaperBroker(Broker):
         self._rows[cid] = row
         self._orders[cid] = order
         with self._store.transaction() as conn:
-            conn.execute(tables.orders.insert().values(**row))
-            self._store.put(conn, "order_seq", str(self._order_seq))
+            conn.execute(tables.INSERT_ORDER, row)
         report = self._status(row, now)
         self._queue.put_nowait(report)
         return report
@@ -395,6 +420,7 @@ class PaperBroker(Broker):
         hands the broker bars it has already matched).
         """
         book = self._book(bar.symbol)
+        book.span = bar.spec.nanos
         if bar.ts_event <= book.last_ts:
             return
         for name in ("open", "high", "low", "close"):
@@ -466,24 +492,27 @@ class PaperBroker(Broker):
         with self._store.transaction() as conn:
             if fill_rows:
                 conn.execute(tables.fills.insert(), fill_rows)
-            for cid in touched:
-                row = self._rows[cid]
+            if touched:
                 conn.execute(
-                    tables.orders.update()
-                    .where(tables.orders.c.client_order_id == cid)
-                    .values(
-                        status=row["status"],
-                        filled=row["filled"],
-                        notional=row["notional"],
-                        ts_updated=ts,
-                    )
+                    tables.UPDATE_ORDER,
+                    [
+                        {
+                            "cid_": cid,
+                            "status": self._rows[cid]["status"],
+                            "filled": self._rows[cid]["filled"],
+                            "notional": self._rows[cid]["notional"],
+                            "ts_updated": ts,
+                        }
+                        for cid in touched
+                    ],
                 )
             self._save_book(conn, book)
             for symbol, _ in fills:
                 if self._books[symbol] is not book:
                     self._save_book(conn, self._books[symbol])
-            self._store.put(conn, "cash", repr(self._cash))
-            self._store.put(conn, "trade_seq", str(self._trade_seq))
+            self._store.put_many(
+                conn, {"cash": repr(self._cash), "trade_seq": str(self._trade_seq)}
+            )
         now = self._clock.timestamp_ns()
         for fr in fill_rows:
             self._queue.put_nowait(_fill_report(fr, now))
@@ -501,11 +530,7 @@ class PaperBroker(Broker):
             "last_ts": book.last_ts,
             "last_price": repr(book.last_price),
         }
-        updated = conn.execute(
-            tables.symbols.update().where(tables.symbols.c.symbol == symbol).values(**values)
-        )
-        if updated.rowcount == 0:
-            conn.execute(tables.symbols.insert().values(symbol=symbol, **values))
+        conn.execute(tables.SAVE_SYMBOL, {"symbol": symbol, **values})
 
     def _core_order(self, request: OrderRequest, quantity: Decimal) -> Order:
         book = self._book(request.symbol)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 __all__ = ["PaperStore"]
@@ -76,6 +77,31 @@ fills = sa.Table(
 )
 
 
+def _upsert(table: sa.Table, key: str) -> Any:
+    """``INSERT ... ON CONFLICT(key) DO UPDATE`` of every other column, parameters bound at
+    execution: one prebuilt statement (SQLAlchemy caches its compiled form; building a fresh
+    ``.values(...)`` per call costs more than the write itself)."""
+    stmt = sqlite_insert(table)
+    others = {c.name: stmt.excluded[c.name] for c in table.columns if c.name != key}
+    return stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=others)
+
+
+_GET = sa.select(meta.c.value).where(meta.c.key == sa.bindparam("k"))
+_PUT = _upsert(meta, "key")
+SAVE_SYMBOL = _upsert(symbols, "symbol")
+INSERT_ORDER = orders.insert()
+UPDATE_ORDER = (
+    orders.update()
+    .where(orders.c.client_order_id == sa.bindparam("cid_"))
+    .values(
+        status=sa.bindparam("status"),
+        filled=sa.bindparam("filled"),
+        notional=sa.bindparam("notional"),
+        ts_updated=sa.bindparam("ts_updated"),
+    )
+)
+
+
 class PaperStore:
     """SQLite file of one paper account; ``transaction()`` is the unit of durability."""
 
@@ -102,14 +128,16 @@ class PaperStore:
 
     @staticmethod
     def get(conn: Connection, key: str) -> str | None:
-        row = conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).first()
+        row = conn.execute(_GET, {"k": key}).first()
         return None if row is None else str(row[0])
 
     @staticmethod
     def put(conn: Connection, key: str, value: str) -> None:
-        updated = conn.execute(meta.update().where(meta.c.key == key).values(value=value))
-        if updated.rowcount == 0:
-            conn.execute(meta.insert().values(key=key, value=value))
+        conn.execute(_PUT, {"key": key, "value": value})
+
+    @staticmethod
+    def put_many(conn: Connection, values: dict[str, str]) -> None:
+        conn.execute(_PUT, [{"key": k, "value": v} for k, v in values.items()])
 
     def close(self) -> None:
         self.engine.dispose()

@@ -54,7 +54,11 @@ def trade(
     ] = None,
     broker: BrokerOpt = BrokerChoice.paper,
     replay: Annotated[
-        Path | None, typer.Option("--replay", help="Replay this bar file as the market feed.")
+        Path | None,
+        typer.Option(
+            "--replay",
+            help="Replay this bar file as the market feed (without it: Alpaca's live 1m bars).",
+        ),
     ] = None,
     speed: Annotated[
         str | None, typer.Option("--speed", help="Replay speed: max (default) or N x real time.")
@@ -76,6 +80,10 @@ def trade(
     lot_size: Annotated[
         float, typer.Option("--lot-size", help="Order quantities in multiples of this (0: any).")
     ] = 0.0,
+    warmup: Annotated[
+        int,
+        typer.Option("--warmup", help="Live feed: history bars to warm the strategy up on."),
+    ] = 200,
     new_run: Annotated[
         bool, typer.Option("--new-run", help="Start over instead of resuming this run.")
     ] = False,
@@ -97,6 +105,7 @@ def trade(
             slippage=slippage,
             sizer=sizer.value,
             lot_size=lot_size,
+            warmup=warmup,
             new_run=new_run,
         )
 

@@ -377,8 +377,8 @@ class FakeAlpacaServer:
         return fault
 
     def reset(self) -> None:
-        """Forget orders, fills, positions, faults and recorded requests (one server per test
-        module; each test starts from a clean account)."""
+        """Forget orders, fills, positions, bars, faults and recorded requests (one server per
+        test module; each test starts from a clean account)."""
         with self._lock:
             self.orders.clear()
             self._by_client.clear()
@@ -387,6 +387,7 @@ class FakeAlpacaServer:
             self.faults.clear()
             self.requests.clear()
             self.prices.clear()
+            self.bars.clear()
             self._partial_plans.clear()
             self.cash = Decimal("100000")
             self.clock_offset_s = 0.0
@@ -457,8 +458,15 @@ class FakeAlpacaServer:
     def wait_for_trade_listeners(self, n: int = 1, timeout: float = 5.0) -> None:
         self._wait(lambda: len(self._trade_queues) >= n, timeout, "trade-updates listeners")
 
-    def wait_for_data_subscribers(self, n: int = 1, timeout: float = 5.0) -> None:
-        self._wait(lambda: len(self._data_subs) >= n, timeout, "market-data subscribers")
+    def wait_for_data_subscribers(
+        self, n: int = 1, timeout: float = 5.0, *, exactly: bool = False
+    ) -> None:
+        """Block until ``n`` market-data connections are subscribed (``exactly``: no more,
+        e.g. ``n=0`` waits until a previous test's connections are gone)."""
+        if exactly:
+            self._wait(lambda: len(self._data_subs) == n, timeout, f"exactly {n} subscribers")
+        else:
+            self._wait(lambda: len(self._data_subs) >= n, timeout, "market-data subscribers")
 
     def _wait(self, predicate: Any, timeout: float, what: str) -> None:
         with self._listeners_changed:
@@ -475,9 +483,17 @@ class FakeAlpacaServer:
         v: float,
         *,
         ts_ns: int | None = None,
+        record: bool = True,
     ) -> None:
-        """Broadcast one minute bar (``T: b``) to the subscribers of ``symbol``'s bars."""
+        """Broadcast one minute bar (``T: b``) to the subscribers of ``symbol``'s bars.
+
+        With ``record`` the bar also joins ``GET /v2/stocks/bars`` history (``1Min``), as a
+        completed bar does at Alpaca; that is what a client gap-fills from after a drop."""
         ts = ts_ns if ts_ns is not None else self.now_ns() // (60 * _NS) * 60 * _NS
+        if record:
+            self.add_bars(
+                symbol, "1Min", [{"t": _iso(ts), "o": o, "h": h, "l": lo, "c": c, "v": v}]
+            )
         msg = {
             "T": "b",
             "S": symbol,
