@@ -17,10 +17,10 @@ from typing import Final
 
 from neural_trader.backtest.models import order_check, round_to_lot
 from neural_trader.backtest.records import SkipReason
-from neural_trader.core.enums import OrderSide, OrderType, TimeInForce
-from neural_trader.core.errors import InvalidArgumentError, NotSupportedError
+from neural_trader.core.enums import OrderSide, TimeInForce
 from neural_trader.core.instruments import Instrument
 from neural_trader.execution.reports import OrderRequest
+from neural_trader.strategies.orders import ExplicitOrders, checked_quantity, order_type_for
 
 __all__ = ["Ledger", "LiveContext"]
 
@@ -42,7 +42,7 @@ class CancelRequest:
     client_order_id: str
 
 
-class LiveContext:
+class LiveContext(ExplicitOrders):
     """What a strategy sees and does while trading (implements ``StrategyContext``)."""
 
     def __init__(
@@ -116,30 +116,10 @@ class LiveContext:
 
     # -- explicit orders --------------------------------------------------------------------
 
-    def buy(
-        self,
-        quantity: float,
-        *,
-        limit: float | None = None,
-        stop: float | None = None,
-        tif: TimeInForce | str = TimeInForce.GTC,
-    ) -> str:
-        return self._queue(OrderSide.BUY, quantity, limit, stop, tif)
-
-    def sell(
-        self,
-        quantity: float,
-        *,
-        limit: float | None = None,
-        stop: float | None = None,
-        tif: TimeInForce | str = TimeInForce.GTC,
-    ) -> str:
-        return self._queue(OrderSide.SELL, quantity, limit, stop, tif)
-
     def cancel(self, client_order_id: str) -> None:
         self.queue.append(CancelRequest(client_order_id))
 
-    def _queue(
+    def _send(
         self,
         side: OrderSide,
         quantity: float,
@@ -148,11 +128,7 @@ class LiveContext:
         tif: TimeInForce | str,
     ) -> str:
         self._set_mode("orders")
-        if not (quantity > 0.0) or not math.isfinite(quantity):
-            raise InvalidArgumentError(
-                f"order quantity must be a positive number, got {quantity!r}; "
-                "the side (buy or sell) carries the direction"
-            )
+        checked_quantity(quantity)
         self._k += 1
         cid = f"{self.run_id}-{self.index}-o{self._k}"
         rounded = round_to_lot(quantity, self._lot)
@@ -166,14 +142,7 @@ class LiveContext:
             return cid
         inst = self._instrument
         qty = inst.make_qty(rounded, round_down=True).as_decimal()
-        if limit is None and stop is None:
-            kind = OrderType.MARKET
-        elif stop is None:
-            kind = OrderType.LIMIT
-        elif limit is None:
-            kind = OrderType.STOP
-        else:
-            kind = OrderType.STOP_LIMIT
+        kind = order_type_for(limit, stop)
         self.queue.append(
             OrderRequest(
                 client_order_id=cid,
@@ -188,15 +157,6 @@ class LiveContext:
             )
         )
         return cid
-
-    def _set_mode(self, mode: str) -> None:
-        if self._mode and self._mode != mode:
-            raise NotSupportedError(
-                "a strategy sets targets (ctx.target) or sends orders (ctx.buy/sell) in one "
-                "run, not both: the sizer and the strategy would both own the position",
-                hint="express the whole strategy one way",
-            )
-        self._mode = mode
 
 
 def _price(instrument: Instrument, value: float | None) -> Decimal | None:

@@ -27,9 +27,9 @@ from neural_trader.backtest.models import order_check, round_to_lot
 from neural_trader.backtest.records import SkipReason
 from neural_trader.core.clock import TestClock
 from neural_trader.core.data import Bar, BarSpec
-from neural_trader.core.enums import OrderSide, TimeInForce
-from neural_trader.core.errors import InvalidArgumentError, NotSupportedError
+from neural_trader.core.enums import OrderSide, OrderType, TimeInForce
 from neural_trader.core.orders import Order, OrderFactory
+from neural_trader.strategies.orders import ExplicitOrders, checked_quantity, order_type_for
 
 if TYPE_CHECKING:
     from neural_trader.backtest.event.exchange import Ledger, SimulatedExchange
@@ -111,8 +111,10 @@ class BarView(Bar):
         return f"BarView({self.copy()!r})"
 
 
-class EventContext:
+class EventContext(ExplicitOrders):
     """What a strategy sees and does in the event engine (implements ``StrategyContext``)."""
+
+    _mode_hint = "express the whole strategy one way; targets also run on the vector engine"
 
     __slots__ = (
         "_bar_ns",
@@ -129,7 +131,6 @@ class EventContext:
         "_low",
         "_min_notional",
         "_min_size",
-        "_mode",
         "_offset",
         "_orders",
         "_skip",
@@ -229,8 +230,7 @@ class EventContext:
         """Desired exposure; NaN keeps the previous one; clipped to the allowed range."""
         if value != value:
             return
-        if self._mode != "target":
-            self._set_mode("target")
+        self._set_mode("target")
         if value > self._high:
             value = self._high
         elif value < self._low:
@@ -238,28 +238,6 @@ class EventContext:
         self.want = float(value)
 
     # -- explicit orders ----------------------------------------------------------------------
-
-    def buy(
-        self,
-        quantity: float,
-        *,
-        limit: float | None = None,
-        stop: float | None = None,
-        tif: TimeInForce | str = TimeInForce.GTC,
-    ) -> str:
-        """Send a buy: market, limit (``limit``), stop (``stop``) or stop-limit (both)."""
-        return self._send(OrderSide.BUY, quantity, limit, stop, tif)
-
-    def sell(
-        self,
-        quantity: float,
-        *,
-        limit: float | None = None,
-        stop: float | None = None,
-        tif: TimeInForce | str = TimeInForce.GTC,
-    ) -> str:
-        """Send a sell (a short when flat); the order types are those of :meth:`buy`."""
-        return self._send(OrderSide.SELL, quantity, limit, stop, tif)
 
     def cancel(self, client_order_id: str) -> None:
         """Cancel a working order (takes effect after the engine's latency, if any)."""
@@ -274,13 +252,8 @@ class EventContext:
         stop: float | None,
         tif: TimeInForce | str,
     ) -> str:
-        if self._mode != "orders":
-            self._set_mode("orders")
-        if not (quantity > 0.0) or not math.isfinite(quantity):
-            raise InvalidArgumentError(
-                f"order quantity must be a positive number, got {quantity!r}; "
-                "the side (buy or sell) carries the direction"
-            )
+        self._set_mode("orders")
+        checked_quantity(quantity)
         instrument = self._exchange.instrument
         now = self._now()
         index = self.bar_index
@@ -293,18 +266,22 @@ class EventContext:
         time_in_force = TimeInForce(tif)
         factory = self._factory
         iid = self._instrument_id
-        if limit is None and stop is None:
+        kind = order_type_for(limit, stop)
+        if kind is OrderType.MARKET:
             order = factory.market(iid, side, qty, time_in_force=time_in_force)
-        elif stop is None:
+        elif kind is OrderType.LIMIT:
             assert limit is not None
             order = factory.limit(
                 iid, side, qty, instrument.make_price(limit), time_in_force=time_in_force
             )
-        elif limit is None:
+        elif kind is OrderType.STOP:
+            assert stop is not None
             order = factory.stop_market(
                 iid, side, qty, instrument.make_price(stop), time_in_force=time_in_force
             )
         else:
+            assert limit is not None
+            assert stop is not None
             order = factory.stop_limit(
                 iid,
                 side,
@@ -331,15 +308,6 @@ class EventContext:
         if now > self._clock.timestamp_ns():
             self._clock.advance_to(now)
         return self._clock.timestamp_ns()
-
-    def _set_mode(self, mode: str) -> None:
-        if self._mode:
-            raise NotSupportedError(
-                "a strategy sets targets (ctx.target) or sends orders (ctx.buy/sell) in one "
-                "run, not both: the sizer and the strategy would both own the position",
-                hint="express the whole strategy one way; targets also run on the vector engine",
-            )
-        self._mode = mode
 
     @property
     def mode(self) -> str:
