@@ -22,8 +22,9 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # Stamps record what was installed, so a second run installs nothing unless pyproject changed.
+# The demo trains a small forecaster, so its install includes the forecast extra (torch).
 $(VENV)/.installed-base: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e .
+	$(PIP) install --quiet -e '.[forecast]'
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)

@@ -59,6 +59,18 @@ def test_demo_imports_validates_and_summarises_sample_offline(nt_home: Path) -> 
     # A second run is idempotent: same numbers, no duplicate bars.
     again = json.loads(runner.invoke(app, ["demo", "--json"]).stdout)
     assert [s["rows"] for s in again["series"]] == [s["rows"] for s in report["series"]]
+    # The forecasting step trained a real model, scored next to the naive baseline on the same
+    # test windows, and (seeded) gives the same numbers on a second run.
+    fc = report["forecast"]
+    assert fc is not None, report.get("forecast_skipped")
+    assert len(fc["forecast"]) == 5
+    assert fc["mae"] > 0
+    assert fc["naive_mae"] > 0
+    assert fc["mae"] != fc["naive_mae"]
+    assert again["forecast"]["mae"] == fc["mae"]
+    assert [p["forecast"] for p in again["forecast"]["forecast"]] == [
+        p["forecast"] for p in fc["forecast"]
+    ]
 
 
 def test_installed_entry_point_runs_as_a_process(nt_home: Path) -> None:

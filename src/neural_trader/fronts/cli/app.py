@@ -13,6 +13,7 @@ import typer
 from neural_trader import __version__
 from neural_trader.fronts.cli import (
     data_commands,
+    forecast_commands,
     optimize_commands,
     research_commands,
     system_commands,
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_commands.app, name="data")
+app.add_typer(forecast_commands.app, name="forecast")
 app.command("doctor")(system_commands.doctor)
 app.command("demo")(system_commands.demo)
 app.command("strategies")(research_commands.strategies)

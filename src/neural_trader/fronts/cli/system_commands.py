@@ -96,11 +96,18 @@ def demo(as_json: JsonOpt = False) -> None:
             )
             orders_table(p.orders[:8], title="paper orders (newest first)")
             positions_table(p.positions)
+        if r.forecast is not None:
+            from neural_trader.fronts.cli.forecast_commands import render_demo_forecast
+
+            render_demo_forecast(r.forecast)
+        elif r.forecast_skipped:
+            console.print(f"[yellow]forecasting skipped:[/] {escape(r.forecast_skipped)}")
         console.print(f"catalog: {r.catalog}  ({r.seconds:.1f} s)")
         console.print(
             "next: neural-trader data show SPX | neural-trader backtest --strategy sma_cross "
             "--symbol SPX --report sma.html | neural-trader trade --strategy sma_cross "
-            "--symbol SPX --replay FILE"
+            "--symbol SPX --replay FILE | neural-trader forecast train --model nhits --symbol SPX "
+            "--target close --horizon 5 --input-size 60"
         )
 
     run_command(as_json, lambda: run_demo(progress=progress), render)
