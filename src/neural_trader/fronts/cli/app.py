@@ -16,6 +16,7 @@ from neural_trader.fronts.cli import (
     forecast_commands,
     optimize_commands,
     research_commands,
+    risk_commands,
     system_commands,
     trading_commands,
 )
@@ -29,6 +30,7 @@ app = typer.Typer(
 )
 app.add_typer(data_commands.app, name="data")
 app.add_typer(forecast_commands.app, name="forecast")
+app.add_typer(risk_commands.app, name="risk")
 app.command("doctor")(system_commands.doctor)
 app.command("demo")(system_commands.demo)
 app.command("strategies")(research_commands.strategies)
