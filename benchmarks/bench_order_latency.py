@@ -89,14 +89,16 @@ async def measure(home: Path) -> tuple[np.ndarray, np.ndarray]:
     return to_order, to_ack
 
 
-class LiveReplay:
-    """Bars of a frame served as a live feed (act on the bar, no next-open wait), stamping
-    the moment each bar is handed to the runner."""
+class StampedFeed:
+    """Bars of a frame, stamping the moment each bar is handed to the runner. As a replay
+    (``replay=True``) the runner acts at the bar's open, before the paper venue matches it;
+    as a live feed it first lets the venue match the bar (fills of the previous orders
+    settle), then runs the strategy and acts at once."""
 
-    is_replay = False
     paced = False
 
-    def __init__(self, frame: pd.DataFrame, spec: BarSpec) -> None:
+    def __init__(self, frame: pd.DataFrame, spec: BarSpec, *, replay: bool) -> None:
+        self.is_replay = replay
         self.symbol = "X"
         self.spec = spec
         self.inner = ReplayFeed(frame, symbol="X", spec=spec)
@@ -111,9 +113,9 @@ class LiveReplay:
             yield bar
 
 
-async def measure_runner(home: Path, n: int = 3000) -> np.ndarray:
-    """The whole live path: bar in -> paper venue matches -> sma_cross -> planner -> risk ->
-    journal intent -> order at the broker, on bars that zigzag so the strategy acts often."""
+async def measure_runner(home: Path, *, replay: bool, n: int = 3000) -> np.ndarray:
+    """The whole runner path from a bar's arrival to an order at the broker, on bars that
+    zigzag so that sma_cross acts often (see :class:`StampedFeed` for the two orders)."""
     spec = BarSpec.parse("1m")
     close = 100.0 + np.where(np.arange(n) % 4 < 2, 0.0, 2.0)
     frame = pd.DataFrame(
@@ -125,7 +127,7 @@ async def measure_runner(home: Path, n: int = 3000) -> np.ndarray:
     )  # fmt: skip
     clock = LiveClock()
     paper = Stopwatch(home / "paper.db", PaperConfig(cash=1e9), clock=clock)
-    feed = LiveReplay(frame, spec)
+    feed = StampedFeed(frame, spec, replay=replay)
     lat: list[float] = []
     orig = paper.submit_order
 
@@ -166,13 +168,17 @@ def main() -> None:
             f"p99 {np.percentile(lat, 99):.0f} us"
             + (" (target p99 < 1000 us)" if name == "bar-to-order" else "")
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        whole = asyncio.run(measure_runner(Path(tmp)))[50:]
-    print(
-        f"bar-to-order through the live runner (bar in, paper venue matches, sma_cross, "
-        f"planner, risk, journal intent, until the broker), {len(whole)} orders: "
-        f"p50 {np.percentile(whole, 50):.0f} us, p99 {np.percentile(whole, 99):.0f} us"
-    )
+    for replay, what in (
+        (True, "replay: bar in, kill-switch check, planner, risk, journal intent"),
+        (False, "live: bar in, paper venue matches and settles fills, sma_cross, planner, risk, "
+         "journal intent"),
+    ):  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp:
+            whole = asyncio.run(measure_runner(Path(tmp), replay=replay))[50:]
+        print(
+            f"bar-to-order through the runner ({what}; until the broker), {len(whole)} orders: "
+            f"p50 {np.percentile(whole, 50):.0f} us, p99 {np.percentile(whole, 99):.0f} us"
+        )
 
 
 if __name__ == "__main__":
