@@ -214,6 +214,11 @@ def test_pairs_runs_two_legs_with_a_second_symbol(
     assert code == 0, evt
     assert evt["final_equity"] == pytest.approx(vec["final_equity"], rel=1e-9)
     assert evt["trades"] == vec["trades"]
+    # The look-ahead check runs two-leg strategies through the portfolio engines.
+    for engine in ("vector", "event"):
+        code, checked = nt(*args, "--engine", engine, "--check-lookahead")
+        assert code == 0, checked
+        assert checked["lookahead"]["ok"] is True
 
 
 def test_sentiment_feed_is_aligned_and_reported(

@@ -261,7 +261,10 @@ class TrainConfig:
     ``max_steps`` (the reference's ``num_lr_decays=3``). ``patience``: validation checks
     without improvement before stopping (0 = never stop early); the best weights are restored
     either way. ``threads``: ``torch.set_num_threads`` for the run (None = leave torch's).
-    ``progress``: None = a bar on stderr when it is a terminal.
+    ``progress``: None = a bar on stderr when it is a terminal. ``time_limit``: seconds of
+    training after which the run stops, after one last validation check so that the steps
+    since the previous one count (None = no limit); a budget for benchmarks and shared
+    machines, where ``max_steps`` alone says nothing about the wall time.
     """
 
     max_steps: int = 1000
@@ -280,9 +283,12 @@ class TrainConfig:
     seed: int = 0
     progress: bool | None = None
     eval_batch_size: int = 1024
+    time_limit: float | None = None
 
     def __post_init__(self) -> None:
         _positive("max_steps", self.max_steps)
+        if self.time_limit is not None and not self.time_limit > 0.0:
+            raise InvalidArgumentError(f"time_limit must be > 0 seconds, got {self.time_limit}")
         _positive("batch_size", self.batch_size)
         _positive("val_check_steps", self.val_check_steps)
         _positive("eval_batch_size", self.eval_batch_size)

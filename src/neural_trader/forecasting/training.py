@@ -70,6 +70,7 @@ class TrainResult:
     precision: str
     n_parameters: int
     history: list[dict[str, float]] = field(default_factory=list)
+    timed_out: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,7 +145,7 @@ class Trainer:
         history: list[dict[str, float]] = []
         running, count = 0.0, 0
         last_train: float | None = None
-        stopped_early = interrupted = False
+        stopped_early = interrupted = timed_out = False
         step = 0
         with _progress(cfg.progress, cfg.max_steps) as advance:
             try:
@@ -182,7 +183,10 @@ class Trainer:
                     running += value
                     count += 1
                     advance(value)
-                    if step % cfg.val_check_steps and step != cfg.max_steps:
+                    out_of_time = (
+                        cfg.time_limit is not None and time.perf_counter() - t0 >= cfg.time_limit
+                    )
+                    if step % cfg.val_check_steps and step != cfg.max_steps and not out_of_time:
                         continue
                     last_train = running / count
                     record = {
@@ -205,6 +209,9 @@ class Trainer:
                     if cfg.patience and bad_checks >= cfg.patience:
                         stopped_early = True
                         break
+                    if out_of_time:
+                        timed_out = True
+                        break
             except KeyboardInterrupt:
                 interrupted = True
         if best_state is not None:
@@ -224,6 +231,7 @@ class Trainer:
             precision=cfg.precision,
             n_parameters=model.n_parameters(),
             history=history,
+            timed_out=timed_out,
         )
 
     def _autocast(self, device: torch.device) -> contextlib.AbstractContextManager[Any]:

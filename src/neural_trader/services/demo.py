@@ -176,7 +176,11 @@ def _backtest_strategies(
     for name in strategy_names():
         if any(not r.optional for r in get_strategy(name).requires):
             continue  # needs a second input (pairs): not a one-symbol comparison
-        r = run_backtest(name, symbol=symbol, cash=DEMO_CASH, fees=DEMO_FEES, catalog=cat)
+        try:
+            r = run_backtest(name, symbol=symbol, cash=DEMO_CASH, fees=DEMO_FEES, catalog=cat)
+        except MissingDependencyError as exc:  # neural strategies need the forecast extra
+            step(f"{name} skipped: {exc.message}")
+            continue
         out.append(
             DemoBacktest(
                 strategy=name,

@@ -218,7 +218,7 @@ def run_backtest(
     from neural_trader.data.frequency import infer_periods_per_year
     from neural_trader.strategies import StrategyData, create_strategy
 
-    strat = create_strategy(strategy, **dict(params or {}))
+    strat = create_strategy(strategy, **_with_costs(strategy, params, fees, slippage))
     name, spec_str, frame = load_bars(
         symbol=symbol, data_file=data_file, spec=spec, start=start, end=end, catalog=catalog
     )
@@ -343,15 +343,50 @@ def run_backtest(
         )
         out.plot = str(plot)
     if check_lookahead:
-        out.lookahead = _lookahead(strat, data, config, engine)
+        other_leg = StrategyData.from_frame(others["other"], "other") if legs is not None else None
+        out.lookahead = _lookahead(strat, data, config, engine, other_leg)
     return out
 
 
-def _lookahead(strategy: Any, data: Any, config: Any, engine: Engine) -> LookaheadSummary:
-    """Signals and fills on truncated data must equal the full run's up to the cut."""
+def _with_costs(
+    strategy: str, params: Mapping[str, Any] | None, fees: float, slippage: float
+) -> dict[str, Any]:
+    """The user's parameters, plus the backtest's costs for a strategy that declares
+    ``fee_rate``/``slippage`` parameters (``neural_arbitrage`` weighs its expected profit
+    against them) and was not given its own."""
+    from neural_trader.strategies import get_strategy
+
+    out = dict(params or {})
+    declared = get_strategy(strategy).parameters()
+    for key, value in (("fee_rate", fees), ("slippage", slippage)):
+        if key in declared and out.get(key) is None:
+            out[key] = value
+    return out
+
+
+def _lookahead(
+    strategy: Any, data: Any, config: Any, engine: Engine, other: Any = None
+) -> LookaheadSummary:
+    """Signals and fills on truncated data must equal the full run's up to the cut.
+
+    ``other``: the second leg of a two-leg strategy; its orders are checked through the
+    portfolio engines with the second leg cut at the same bar.
+    """
     from neural_trader.strategies.lookahead import check_lookahead
 
     def run(d: Any) -> tuple[np.ndarray, np.ndarray]:
+        if other is not None:
+            pconfig = config.model_copy(update={"sizer": "target_weight", "long_only": False})
+            leg = other.head(len(d))
+            if engine == "event":
+                from neural_trader.backtest.event import run_event_portfolio
+
+                pres: Any = run_event_portfolio(strategy, [d, leg], pconfig)
+            else:
+                from neural_trader.backtest import run_portfolio
+
+                pres = run_portfolio(strategy.signals_legs(d), [d, leg], pconfig)
+            return np.asarray(pres.orders["idx"]), np.asarray(pres.orders["quantity"])
         if engine == "event":
             from neural_trader.backtest.event import run_event
 

@@ -7,7 +7,14 @@ from neural_trader.strategies.base import (
     StrategyContext,
     StrategyData,
 )
-from neural_trader.strategies.parameters import BoolParam, ChoiceParam, FloatParam, IntParam, Param
+from neural_trader.strategies.parameters import (
+    BoolParam,
+    ChoiceParam,
+    FloatParam,
+    IntParam,
+    Param,
+    TextParam,
+)
 from neural_trader.strategies.registry import (
     create_strategy,
     get_strategy,
@@ -26,6 +33,7 @@ __all__ = [
     "Strategy",
     "StrategyContext",
     "StrategyData",
+    "TextParam",
     "create_strategy",
     "get_strategy",
     "register",

@@ -14,7 +14,7 @@ from typing import Any
 
 from neural_trader.core.errors import InvalidArgumentError
 
-__all__ = ["BoolParam", "ChoiceParam", "FloatParam", "IntParam", "Param"]
+__all__ = ["BoolParam", "ChoiceParam", "FloatParam", "IntParam", "Param", "TextParam"]
 
 
 @dataclass(frozen=True)
@@ -181,3 +181,32 @@ class ChoiceParam(Param):
 
     def schema(self) -> dict[str, Any]:
         return super().schema() | {"type": "string", "enum": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class TextParam(Param):
+    """Free text, such as a model id from the forecasting registry (``-p model=nhits-...``).
+
+    Optional text parameters read ``none``, ``off`` or an empty string as "not given", as the
+    optional numbers do. There is no search grid beyond the default: text is not a dimension
+    an optimiser can step along (give the values with ``--grid name=a,b``).
+    """
+
+    default: str | None = None
+    optional: bool = True
+
+    kind = "text"
+
+    def parse(self, value: Any) -> str | None:
+        if value is None or (
+            isinstance(value, str) and value.strip().lower() in ("", "none", "off")
+        ):
+            if self.optional:
+                return None
+            raise self._bad(value, "a value is required")
+        if not isinstance(value, str):
+            raise self._bad(value, "expected text")
+        return value.strip()
+
+    def schema(self) -> dict[str, Any]:
+        return super().schema() | {"type": ["string", "null"] if self.optional else "string"}

@@ -130,6 +130,22 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(sine: np.ndarray) -> No
     assert not model.training
 
 
+def test_time_limit_stops_after_a_last_validation_check(sine: np.ndarray) -> None:
+    train = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(0, 400)])
+    val = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(400, 600)])
+    model = build_model(make_config("nhits", input_size=40, horizon=10, mlp_units=16), seed=0)
+    # Any step outlasts a nanosecond: the run validates after step 1 and stops there.
+    tc = TrainConfig(max_steps=500, val_check_steps=50, time_limit=1e-9, progress=False)
+    result = Trainer(tc).fit(model, train, val)
+    assert result.timed_out
+    assert not result.stopped_early
+    assert result.steps == 1
+    assert result.best_step == 1
+    assert len(result.history) == 1
+    with pytest.raises(InvalidArgumentError, match="time_limit"):
+        TrainConfig(time_limit=0.0)
+
+
 def test_bf16_autocast_on_cpu_trains(sine: np.ndarray) -> None:
     _, result, _ = _fit("nhits", sine, steps=20, precision="bf16")
     assert result.precision == "bf16"

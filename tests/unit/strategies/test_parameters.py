@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from neural_trader.core.errors import InvalidArgumentError
-from neural_trader.strategies.parameters import BoolParam, ChoiceParam, FloatParam, IntParam
+from neural_trader.strategies.parameters import (
+    BoolParam,
+    ChoiceParam,
+    FloatParam,
+    IntParam,
+    TextParam,
+)
 
 
 class Holder:
@@ -21,6 +27,8 @@ class Holder:
     stop = FloatParam(None, optional=True, low=1e-4, high=0.99)
     flag = BoolParam(False)
     mode = ChoiceParam("a", choices=("a", "b"))
+    model = TextParam(None, description="a model id")
+    label = TextParam("x", optional=False)
 
 
 def test_int_param_set_name_records_attribute_name() -> None:
@@ -116,3 +124,16 @@ def test_schema_carries_type_bounds_default_and_description() -> None:
     assert Holder.flag.schema()["type"] == "boolean"
     assert Holder.mode.schema()["enum"] == ["a", "b"]
     assert "minimum" not in Holder.free.schema()
+
+
+def test_text_param_parses_text_and_reads_none_as_not_given() -> None:
+    assert Holder.model.parse(" nhits-20250101120000-a1b2c3 ") == "nhits-20250101120000-a1b2c3"
+    for raw in (None, "", "none", "OFF"):
+        assert Holder.model.parse(raw) is None
+    with pytest.raises(InvalidArgumentError, match="label"):
+        Holder.label.parse("none")
+    with pytest.raises(InvalidArgumentError, match="expected text"):
+        Holder.model.parse(3)
+    assert Holder.model.grid() == [None]
+    assert Holder.model.schema()["type"] == ["string", "null"]
+    assert Holder.label.schema()["type"] == "string"

@@ -1,4 +1,4 @@
-"""The strategy registry: the seven built-ins, lookup errors, parameter schemas and validation."""
+"""The strategy registry: the ten built-ins, lookup errors, parameter schemas and validation."""
 
 from __future__ import annotations
 
@@ -9,20 +9,45 @@ import pytest
 
 from neural_trader.core.errors import InvalidArgumentError, NotFoundError
 from neural_trader.strategies import Strategy, create_strategy, get_strategy, strategy_names
-from neural_trader.strategies.parameters import BoolParam, FloatParam, IntParam
+from neural_trader.strategies.parameters import (
+    BoolParam,
+    ChoiceParam,
+    FloatParam,
+    IntParam,
+    TextParam,
+)
 
 BUILTINS = [
     "buy_and_hold",
     "enhanced_momentum",
     "mean_reversion",
     "momentum",
+    "neural_arbitrage",
+    "neural_sentiment",
+    "neural_trend",
     "pairs",
     "sma_cross",
     "swing",
 ]
 
 
-def test_strategy_names_lists_all_seven_builtins_sorted() -> None:
+NOT_SEARCHED = {
+    "neural_": {"hidden", "max_steps", "learning_rate", "val_fraction", "seed"},
+    "neural_arbitrage": {"fee_rate", "slippage"},
+}
+"""Model-training settings and trading costs: declared with bounds but no search range (a
+sweep over seeds or learning rates tunes noise, and costs are the market's, not a choice)."""
+
+
+def _not_searched(strategy: str) -> set[str]:
+    out: set[str] = set()
+    for prefix, names in NOT_SEARCHED.items():
+        if strategy.startswith(prefix):
+            out |= names
+    return out
+
+
+def test_strategy_names_lists_all_ten_builtins_sorted() -> None:
     assert strategy_names() == BUILTINS
 
 
@@ -56,13 +81,22 @@ def test_parameter_schema_is_json_schema_like(name: str) -> None:
     json.dumps(schema)  # serialisable as is
     for key, param in params.items():
         prop = properties[key]
-        assert prop["type"] in ("integer", "number", "boolean", ["integer", "null"],
-                                ["number", "null"])  # fmt: skip
+        assert prop["type"] in ("integer", "number", "boolean", "string", ["integer", "null"],
+                                ["number", "null"], ["string", "null"])  # fmt: skip
         assert prop["description"], f"{name}.{key} has no description"
         assert param.parse(param.default) == param.default
+        if isinstance(param, ChoiceParam):
+            assert param.default in prop["enum"]
+        if isinstance(param, TextParam):
+            assert param.grid() == [param.default]
+        skip = {"stop_loss", "take_profit"} | _not_searched(name)
+        if isinstance(param, IntParam | FloatParam) and key in skip - {"stop_loss", "take_profit"}:
+            assert param.grid() == [param.default], key  # no accidental sweep dimension
+            assert prop["minimum"] <= (param.default or prop["minimum"]), key
+            continue
         if isinstance(param, IntParam | FloatParam) and param.default is not None:
             assert prop["minimum"] <= param.default <= prop["maximum"], key
-        if isinstance(param, IntParam | FloatParam) and key not in ("stop_loss", "take_profit"):
+        if isinstance(param, IntParam | FloatParam) and key not in skip:
             assert param.step is not None, f"{name}.{key} has no search step"
             grid = param.grid()
             assert len(grid) > 1
@@ -108,7 +142,8 @@ def test_create_strategy_parses_cli_text_values() -> None:
 
 def test_short_capable_strategies_are_not_long_only_classes() -> None:
     # run_vector clips to [0, 1] for long_only classes; allow_short must reach the engine.
-    for name in ("sma_cross", "momentum", "mean_reversion", "enhanced_momentum", "pairs"):
+    for name in ("sma_cross", "momentum", "mean_reversion", "enhanced_momentum", "pairs",
+                 "neural_trend", "neural_sentiment", "neural_arbitrage"):  # fmt: skip
         assert get_strategy(name).long_only is False
     for name in ("buy_and_hold", "swing"):
         assert get_strategy(name).long_only is True

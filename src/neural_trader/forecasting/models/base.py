@@ -95,6 +95,19 @@ class ForecastModel(nn.Module):
     def core(self, z: Tensor, exog: Tensor | None) -> Tensor:
         raise NotImplementedError
 
+    def compute_dtype(self) -> torch.dtype:
+        """float32, or float64 for a model converted with ``.double()``.
+
+        Training and serving run in float32. The neural strategies run inference in float64:
+        they forecast one window per bar in the event path and many per call in the vectorized
+        path, and float32 matrix products that differ in batch size differ in the last bits
+        (about 1e-7), enough to flip a threshold decision now and then; in float64 the gap is
+        about 1e-16. Any other parameter dtype (bf16 under autocast) computes in float32.
+        """
+        for param in self.parameters():
+            return torch.float64 if param.dtype == torch.float64 else torch.float32
+        return torch.float32
+
     def forward_scaled(
         self, y: Tensor, exog: Tensor | None = None
     ) -> tuple[Tensor, Tensor, Tensor]:
@@ -107,7 +120,8 @@ class ForecastModel(nn.Module):
             raise InvalidArgumentError(
                 f"expected input windows [batch, {self.input_size}], got {tuple(y.shape)}"
             )
-        y = y.float()
+        dtype = self.compute_dtype()
+        y = y.to(dtype)
         loc, scale = window_location_scale(y, self.config.scaler)
         z = (y - loc) / scale
         ex: Tensor | None = None
@@ -116,12 +130,12 @@ class ForecastModel(nn.Module):
                 raise InvalidArgumentError(
                     f"this model needs exogenous inputs [batch, {self.input_size}, {self.n_exog}]"
                 )
-            ex = exog.float()
+            ex = exog.to(dtype)
             x_loc = ex.mean(dim=1, keepdim=True)
             x_scale = ((ex - x_loc) ** 2).mean(dim=1, keepdim=True).sqrt()
             x_floor = _REL_FLOOR * ex.abs().mean(dim=1, keepdim=True) + 1e-8
             ex = (ex - x_loc) / torch.maximum(x_scale, x_floor)
-        out = order_quantiles(self.core(z, ex).float(), self.config.median_index)
+        out = order_quantiles(self.core(z, ex).to(dtype), self.config.median_index)
         if self.config.level_skip:
             out = out + z[:, -1:, None]
         return out, loc, scale
