@@ -433,6 +433,7 @@ def train_model(
     seed: int = 0,
     trials: int = 0,
     model_params: Mapping[str, Any] | None = None,
+    space: Mapping[str, tuple[Any, ...]] | None = None,
     progress: bool | None = None,
     registry: ModelRegistry | str | Path | None = None,
     catalog: Catalog | str | Path | None = None,
@@ -443,7 +444,9 @@ def train_model(
     ``test_fraction``); all series train one model together. ``loss="mq"`` trains quantile
     outputs for ``levels``; a point loss gets split-conformal intervals for ``levels`` from
     the validation windows. ``trials > 0`` runs an Optuna search on the validation loss first
-    and keeps the best trial's model.
+    and keeps the best trial's model; ``space`` replaces the model's default search space
+    (``{name: ("log"|"float"|"int", low, high) | ("choice", [..])}``, see
+    :mod:`neural_trader.forecasting.tuning`).
     """
     from neural_trader.forecasting.configs import (
         TrainConfig,
@@ -506,7 +509,15 @@ def train_model(
             raise InvalidArgumentError("tuning (--trials) needs a validation fraction > 0")
         from neural_trader.forecasting.tuning import tune
 
-        found = tune(config, train_config, splits.train, splits.val, n_trials=trials, seed=seed)
+        found = tune(
+            config,
+            train_config,
+            splits.train,
+            splits.val,
+            n_trials=trials,
+            seed=seed,
+            space=space,
+        )
         net, result, config, train_config = (
             found.model,
             found.train_result,
@@ -650,7 +661,9 @@ def _future_times(
         day = pd.Timestamp(last - tod, unit="ns")
         end = day + pd.Timedelta(days=2 * horizon + 14)
         cal = get_calendar(calendar, day - pd.Timedelta(days=7), end)
-        sessions = cal.sessions_in_range(day + pd.Timedelta(days=1), end)[:horizon]
+        # The calendar ends at its last session on or before `end`; asking past it raises.
+        stop = min(end, pd.Timestamp(cal.last_session).tz_localize(None))
+        sessions = cal.sessions_in_range(day + pd.Timedelta(days=1), stop)[:horizon]
         return [int(pd.Timestamp(d).value) + tod for d in sessions]
     if daily and season == 5:
         first = np.datetime64(last // NS_PER_DAY, "D")

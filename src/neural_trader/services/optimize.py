@@ -9,8 +9,11 @@ equals that command's number for the same range, costs and fill.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from neural_trader.core.errors import (
     DataValidationError,
@@ -18,9 +21,9 @@ from neural_trader.core.errors import (
     NotSupportedError,
 )
 from neural_trader.data.catalog import Catalog
-from neural_trader.optimize.result import OptimizationResult
+from neural_trader.optimize.result import OptimizationResult, finite_or_none
 
-__all__ = ["run_optimization"]
+__all__ = ["RangeSearch", "ranges_to_grid", "run_optimization", "search_ranges"]
 
 Method = Literal["grid", "bayes"]
 Backend = Literal["local", "ray"]
@@ -54,6 +57,7 @@ def run_optimization(
     progress: bool = False,
     periods_per_year: float | None = None,
     catalog: Catalog | str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> OptimizationResult:
     """Search ``strategy``'s parameters on one symbol and rank the configurations by ``metric``.
 
@@ -65,6 +69,11 @@ def run_optimization(
     ``dropped_invalid`` then add up every fold's search. ``backend="ray"`` sends the grid's
     chunks to a Ray cluster (``address``); the Bayesian search refuses it (its trials run one
     after another, each depending on the previous ones).
+
+    ``on_progress(done, total)`` is called after each grid chunk or Bayesian trial (not per
+    walk-forward fold), in the calling thread, so a front can report progress; a
+    ``KeyboardInterrupt`` raised from it stops the search the way Ctrl-C does (the finished
+    part is returned with ``interrupted=True``).
     """
     from neural_trader.backtest import BacktestConfig
     from neural_trader.data.frequency import infer_periods_per_year
@@ -166,6 +175,7 @@ def run_optimization(
                 backend=backend,
                 address=address,
                 progress=progress,
+                on_chunk=on_progress,
                 dropped_invalid=valid.dropped,
             )
             if valid.example is not None:
@@ -186,6 +196,7 @@ def run_optimization(
                 trials=trials,
                 seed=seed,
                 progress=progress,
+                on_trial=on_progress,
             )
         scored_on = data
         evaluated = len(last.evaluations)
@@ -228,4 +239,128 @@ def run_optimization(
         top=entries,
         walk_forward=walk,
         notes=notes,
+    )
+
+
+# -- search within an evaluation budget (agents' optimize_strategy) ---------------------------
+
+
+class RangeSearch(BaseModel):
+    """A search over ``{name: {min, max[, step]} | {values: [...]}}`` ranges within a budget.
+
+    ``method`` is ``grid`` when every combination fits in the budget (the search is then
+    exhaustive), else ``bayes`` with the budget as its trial count. ``default_score`` is the
+    objective of the strategy's default parameters on the same bars, costs and fill, so
+    ``improvement_pct`` compares two numbers computed the same way.
+    """
+
+    result: OptimizationResult
+    grid: list[str] = Field(description="the ranges as grid specs (name=low:high:step, a,b,c)")
+    combinations: int
+    budget: int
+    default_params: dict[str, Any]
+    default_score: float | None
+    improvement_pct: float | None = Field(
+        description="(best - default) / |default| x 100; None when either is undefined or the "
+        "default scores 0"
+    )
+
+
+def ranges_to_grid(strategy: str, ranges: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """``{"fast": {"min": 5, "max": 50, "step": 5}}`` -> ``["fast=5:50:5"]``.
+
+    Without ``step`` an integer parameter steps by its declared step; a float parameter needs
+    one unless it declares its own. ``{"values": [..]}`` (or ``choices``) lists the values.
+    """
+    from neural_trader.strategies import get_strategy
+
+    declared = get_strategy(strategy).parameters()
+    specs: list[str] = []
+    for name, rng in ranges.items():
+        if name not in declared:
+            raise InvalidArgumentError(
+                f"parameter_ranges: {strategy} has no parameter {name!r}; "
+                f"its parameters are {', '.join(declared)}"
+            )
+        values = rng.get("values", rng.get("choices"))
+        if values is not None:
+            if not isinstance(values, list | tuple) or not values:
+                raise InvalidArgumentError(f"parameter_ranges.{name}.values must be a list")
+            specs.append(f"{name}={','.join(str(v) for v in values)}")
+            continue
+        if "min" not in rng or "max" not in rng:
+            raise InvalidArgumentError(
+                f"parameter_ranges.{name} needs min and max (and optionally step), or values"
+            )
+        parts = [str(rng["min"]), str(rng["max"])]
+        if rng.get("step") is not None:
+            parts.append(str(rng["step"]))
+        specs.append(f"{name}={':'.join(parts)}")
+    if not specs:
+        raise InvalidArgumentError("parameter_ranges is empty; give at least one parameter")
+    return specs
+
+
+def search_ranges(
+    strategy: str,
+    *,
+    symbol: str,
+    ranges: Mapping[str, Mapping[str, Any]],
+    max_evaluations: int = 1000,
+    metric: str = "sharpe",
+    start: str | None = None,
+    end: str | None = None,
+    cash: float = 10_000.0,
+    fees: float = 0.001,
+    seed: int = 42,
+    top: int = 10,
+    catalog: Catalog | str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RangeSearch:
+    """Optimise ``strategy`` on ``symbol`` over ``ranges`` with at most ``max_evaluations``
+    backtests (see :class:`RangeSearch`). Runs in this process (``workers=1``): callers such
+    as the MCP server run it in a worker thread and must not fork from there."""
+    from neural_trader.optimize import parse_grid
+    from neural_trader.services.research import run_backtest
+    from neural_trader.strategies import get_strategy
+
+    if max_evaluations < 1:
+        raise InvalidArgumentError(f"max_evaluations must be >= 1, got {max_evaluations}")
+    grid = ranges_to_grid(strategy, ranges)
+    size = parse_grid(get_strategy(strategy), grid, max_combinations=None).size
+    method: Method = "grid" if size <= max_evaluations else "bayes"
+    result = run_optimization(
+        strategy,
+        symbol=symbol,
+        start=start,
+        end=end,
+        grid=grid,
+        method=method,
+        trials=max_evaluations,
+        metric=metric,
+        workers=1,
+        seed=seed,
+        cash=cash,
+        fees=fees,
+        top=top,
+        catalog=catalog,
+        on_progress=on_progress,
+    )
+    default = run_backtest(
+        strategy, symbol=symbol, start=start, end=end, cash=cash, fees=fees, catalog=catalog
+    )
+    raw = default.metrics.get(metric)
+    default_score = finite_or_none(float(raw)) if isinstance(raw, int | float) else None
+    best = result.best_score
+    improvement = None
+    if best is not None and default_score is not None and default_score != 0.0:
+        improvement = (best - default_score) / abs(default_score) * 100.0
+    return RangeSearch(
+        result=result,
+        grid=grid,
+        combinations=size,
+        budget=max_evaluations,
+        default_params=default.params,
+        default_score=default_score,
+        improvement_pct=improvement,
     )

@@ -14,6 +14,7 @@ from neural_trader import __version__
 from neural_trader.fronts.cli import (
     data_commands,
     forecast_commands,
+    mcp_commands,
     optimize_commands,
     research_commands,
     risk_commands,
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(data_commands.app, name="data")
 app.add_typer(forecast_commands.app, name="forecast")
 app.add_typer(risk_commands.app, name="risk")
+app.add_typer(mcp_commands.app, name="mcp")
 app.command("doctor")(system_commands.doctor)
 app.command("demo")(system_commands.demo)
 app.command("strategies")(research_commands.strategies)

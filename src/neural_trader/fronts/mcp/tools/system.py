@@ -1,0 +1,171 @@
+"""System tools: process and host metrics, health, and this server's own tool-call latency.
+
+Latency and throughput are measured, not configured: every tool call of this server process
+is timed (``runtime.CallLog``) and these tools summarise those timings. CPU and memory come
+from the operating system (:func:`neural_trader.services.health.process_metrics`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from neural_trader.fronts.mcp.models import ApiLatencyOut, LatencyStats, SystemMetricsOut
+from neural_trader.fronts.mcp.runtime import CallRecord, ToolSet, run_light
+from neural_trader.services.health import HealthReport
+
+__all__ = ["latency_stats", "register"]
+
+
+def latency_stats(calls: list[CallRecord]) -> LatencyStats:
+    """Percentiles (nearest rank) of the calls' durations in milliseconds."""
+    ms = sorted(c.seconds * 1000.0 for c in calls)
+    if not ms:
+        return LatencyStats(
+            calls=0, errors=0, mean_ms=None, p50_ms=None, p95_ms=None, p99_ms=None, max_ms=None
+        )
+
+    def pct(q: float) -> float:
+        return ms[min(len(ms) - 1, max(0, math.ceil(q / 100.0 * len(ms)) - 1))]
+
+    return LatencyStats(
+        calls=len(ms),
+        errors=sum(1 for c in calls if not c.ok),
+        mean_ms=sum(ms) / len(ms),
+        p50_ms=pct(50),
+        p95_ms=pct(95),
+        p99_ms=pct(99),
+        max_ms=ms[-1],
+    )
+
+
+class HealthOut(BaseModel):
+    status: Literal["healthy", "degraded", "unhealthy"]
+    server: str
+    version: str
+    transport: str
+    uptime_seconds: float
+    tools: int
+    report: HealthReport
+
+
+MetricName = Literal["cpu", "memory", "latency", "throughput"]
+
+
+def register(tools: ToolSet) -> None:
+    state = tools.state
+
+    @tools.tool(title="System metrics")
+    async def get_system_metrics(
+        metrics: Annotated[
+            list[MetricName], Field(min_length=1, description="which groups to report")
+        ] = ["cpu", "memory", "latency", "throughput"],  # noqa: B006
+        include_history: Annotated[
+            bool, Field(description="add per-minute call counts and p95 latency")
+        ] = False,
+        time_range_minutes: Annotated[int, Field(ge=1, le=10_080)] = 60,
+    ) -> SystemMetricsOut:
+        """CPU and memory of this server process and its host, and the latency and throughput
+        of this server's tool calls over the last time_range_minutes."""
+        from neural_trader.services.health import process_metrics
+
+        pm = await run_light(state, process_metrics)
+        uptime = time.time() - state.started
+        window = time_range_minutes * 60.0
+        calls = state.calls.since(window)
+        current: dict[str, object] = {}
+        notes: list[str] = []
+        if "cpu" in metrics:
+            current["cpu"] = {
+                "count": pm.cpu_count,
+                "load_average": pm.load_average,
+                "process_cpu_seconds": pm.process_cpu_seconds,
+                "process_cpu_percent_since_start": 100.0 * pm.process_cpu_seconds / uptime
+                if uptime > 0
+                else None,
+                "threads": pm.threads,
+            }
+        if "memory" in metrics:
+            current["memory"] = {
+                "rss_bytes": pm.rss_bytes,
+                "peak_rss_bytes": pm.peak_rss_bytes,
+                "host_total_bytes": pm.memory_total_bytes,
+                "host_available_bytes": pm.memory_available_bytes,
+            }
+        if "latency" in metrics:
+            current["latency"] = latency_stats(calls).model_dump()
+        if "throughput" in metrics:
+            span = min(window, uptime)
+            current["throughput"] = {
+                "calls": len(calls),
+                "calls_per_minute": len(calls) / (span / 60.0) if span > 0 else None,
+                "window_minutes": span / 60.0,
+            }
+        history = None
+        if include_history:
+            buckets: dict[int, list[CallRecord]] = defaultdict(list)
+            for c in calls:
+                buckets[int(c.ended // 60)].append(c)
+            history = [
+                {
+                    "minute": datetime.fromtimestamp(m * 60, UTC).isoformat(),
+                    "calls": len(cs),
+                    "p95_ms": latency_stats(cs).p95_ms,
+                }
+                for m, cs in sorted(buckets.items())
+            ]
+        degraded = pm.load_average is not None and pm.load_average[0] > 2.0 * pm.cpu_count
+        if degraded:
+            notes.append("the 1-minute load average exceeds twice the CPU count")
+        return SystemMetricsOut(
+            timestamp=datetime.now(UTC).isoformat(),
+            uptime_seconds=uptime,
+            current_metrics=current,
+            history=history,
+            system_health="degraded" if degraded else "healthy",
+            notes=notes,
+        )
+
+    @tools.tool(title="Health status")
+    async def get_health_status() -> HealthOut:
+        """Configuration, data folder, catalog, storage engine, trading journal and kill
+        switch, optional engines (looked up, not imported), and this server's uptime."""
+        from neural_trader.services.health import health_status
+
+        report = await run_light(state, health_status)
+        return HealthOut(
+            status=report.status,
+            server=state.name,
+            version=state.version,
+            transport=state.transport,
+            uptime_seconds=time.time() - state.started,
+            tools=len(tools.tools),
+            report=report,
+        )
+
+    @tools.tool(title="API latency")
+    async def get_api_latency(
+        endpoint: Annotated[
+            str | None, Field(description="a tool name; default: every tool")
+        ] = None,
+        time_window: Annotated[int, Field(ge=1, le=10_080, description="minutes")] = 60,
+    ) -> ApiLatencyOut:
+        """Measured duration of this server's tool calls (server side: the tool body, after
+        argument validation) over the last time_window minutes, overall and per tool."""
+        calls = state.calls.since(time_window * 60.0, endpoint)
+        by_tool: dict[str, list[CallRecord]] = defaultdict(list)
+        for c in calls:
+            by_tool[c.tool].append(c)
+        return ApiLatencyOut(
+            endpoint=endpoint,
+            time_window_minutes=time_window,
+            overall=latency_stats(calls),
+            by_tool={k: latency_stats(v) for k, v in sorted(by_tool.items())},
+            note="tool bodies timed inside this server process; argument validation and "
+            "transport are not included",
+        )

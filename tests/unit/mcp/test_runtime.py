@@ -1,0 +1,156 @@
+"""Long tools report progress, honour cancellation, and never take the server down."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from neural_trader.fronts.mcp.runtime import Cancelled, Progress
+
+
+def _progress_of(server: Any, tool: str, args: dict[str, Any]) -> tuple[Any, list[tuple]]:
+    seen: list[tuple] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async def go() -> Any:
+        async with Client(server) as client:
+            return await client.call_tool(tool, args, progress_callback=on_progress)
+
+    return anyio.run(go), seen
+
+
+def test_backtest_reports_progress_from_start_to_done(server: Any, home: Path) -> None:
+    result, seen = _progress_of(
+        server,
+        "run_backtest",
+        {"strategy": "sma_cross", "symbol": "SPX", "start_date": "2010-01-01",
+         "end_date": "2012-12-31"},
+    )  # fmt: skip
+    assert not result.is_error
+    assert seen[0][0] == 0.0
+    assert "started" in seen[0][2]
+    assert "done" in seen[-1][2]
+    assert seen[-1][0] == seen[-1][1]
+    values = [s[0] for s in seen]
+    assert values == sorted(values)
+
+
+def test_optimisation_progress_counts_configurations(server: Any, home: Path) -> None:
+    result, seen = _progress_of(
+        server,
+        "optimize_strategy",
+        {"strategy": "sma_cross", "symbol": "SPX",
+         "parameter_ranges": {"fast": {"min": 5, "max": 30, "step": 5}}},
+    )  # fmt: skip
+    assert not result.is_error
+    counted = [s for s in seen if s[2] == "configurations"]
+    assert counted
+    assert counted[-1][:2] == (6.0, 6.0)
+
+
+def _cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
+
+
+@pytest.mark.slow
+def test_cancelling_an_optimisation_returns_at_once_and_stops_the_engine(
+    server: Any, home: Path
+) -> None:
+    pytest.importorskip("optuna")
+    args = {
+        "strategy": "sma_cross",
+        "symbol": "SPX",
+        # 19,600 combinations > 5,000: a Bayesian search of 5,000 trials (minutes).
+        "parameter_ranges": {"fast": {"min": 2, "max": 50, "step": 1},
+                             "slow": {"min": 51, "max": 450, "step": 1}},
+        "max_iterations": 5000,
+    }  # fmt: skip
+
+    async def go() -> tuple[float, Any, float]:
+        async with Client(server) as client:
+            t0 = time.perf_counter()
+            with anyio.move_on_after(1.5):
+                await client.call_tool("optimize_strategy", args)
+            returned = time.perf_counter() - t0
+            await anyio.sleep(0.5)  # the trial in flight finishes, then the search stops
+            cpu0 = _cpu()
+            await anyio.sleep(1.0)
+            busy = _cpu() - cpu0
+            alive = await client.call_tool("ping", {})
+            return returned, alive, busy
+
+    returned, alive, busy = anyio.run(go)
+    assert returned < 3.0
+    assert not alive.is_error
+    assert busy < 0.5, f"the search kept running after the cancel ({busy:.2f} s CPU in 1 s)"
+
+
+def test_progress_relay_raises_once_cancelled() -> None:
+    p = Progress()
+    p(1, 10, "a")
+    p(0.5, 10, "back in time is dropped")
+    p(2, 10, "b")
+    assert [x[0] for x in p.drain()] == [1.0, 2.0]
+    p.cancel()
+    with pytest.raises(Cancelled):
+        p(3, 10)
+    assert issubclass(Cancelled, KeyboardInterrupt)  # what the engines stop on
+
+
+def test_optimisation_service_stops_on_a_progress_interrupt(home: Path) -> None:
+    from neural_trader.services.optimize import run_optimization
+
+    calls = []
+
+    def stop_after_first(done: int, total: int) -> None:
+        calls.append(done)
+        raise Cancelled("client went away")
+
+    res = run_optimization(
+        "sma_cross",
+        symbol="SPX",
+        grid=["fast=2:40:1"],
+        workers=1,
+        on_progress=stop_after_first,
+    )
+    assert res.interrupted
+    assert len(calls) == 1
+
+
+def test_unexpected_exceptions_are_tool_errors_and_the_server_lives(
+    server: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import neural_trader.services.market as market
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(market, "market_snapshot", boom)
+
+    async def go() -> tuple[Any, Any]:
+        async with Client(server) as client:
+            return await client.call_tool("quick_analysis", {"symbol": "SPX"}), (
+                await client.call_tool("ping", {})
+            )
+
+    bad, alive = anyio.run(go)
+    assert bad.is_error
+    assert "secret internals" not in bad.content[0].text  # crashes do not leak their text
+    assert not alive.is_error
+
+
+def test_calls_are_timed_for_the_latency_tools(call: Any) -> None:
+    for _ in range(3):
+        call("ping")
+    r = call("get_api_latency", {"endpoint": "ping", "time_window": 1}).structured_content
+    assert r["overall"]["calls"] >= 3
+    assert r["by_tool"]["ping"]["p50_ms"] >= 0.0
