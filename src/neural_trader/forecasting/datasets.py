@@ -311,6 +311,19 @@ def split_windows(
         time_split(len(np.asarray(v)), input_size, horizon, val_fraction, test_fraction)
         for v in values
     )
+    flat = [
+        k
+        for k, (v, b) in enumerate(zip(values, bounds, strict=True))
+        if np.ptp(np.asarray(v, dtype=np.float64)[: b.train_end]) == 0.0
+    ]
+    if len(flat) == len(bounds):
+        # Every target the model could learn from is one number: any "fit" would be the
+        # naive forecast dressed up as a model, and per-window scaling divides by zero spread.
+        which = "the series is" if len(bounds) == 1 else "every series is"
+        raise InvalidArgumentError(
+            f"{which} constant over its training rows: there is nothing to learn",
+            hint="forecast a series that varies (or use the naive baseline: it is exact here)",
+        )
 
     def part(ranges: list[tuple[int, int]], step: int) -> WindowSet:
         return WindowSet.from_ranges(
