@@ -228,10 +228,31 @@ def _risk_adjusted(total: float | None, dd: float | None) -> float | None:
     return total / abs(dd)
 
 
+def default_symbol(symbol: str | None, *, catalog: CatalogLike = None) -> str:
+    """``symbol``, or the catalog's S&P 500 series when none is given.
+
+    The original ``recommend_strategy`` / ``get_strategy_comparison`` took no symbol (they
+    scored invented numbers); ours backtest, so they need one. Prompts written for the
+    original still work: they get the broad-market benchmark, and the result names it.
+    """
+    if symbol:
+        return symbol
+    found = resolve_benchmark("sp500", catalog=catalog)
+    if found is None:
+        from neural_trader.services.data import open_catalog
+
+        raise InvalidArgumentError(
+            "symbol is required: strategies are ranked on a symbol's backtests, and the "
+            "catalog holds no S&P 500 series to default to",
+            hint=f"pass symbol=...; the catalog holds {', '.join(open_catalog(catalog).symbols())}",
+        )
+    return found
+
+
 def compare_strategies(
     strategies: Sequence[str],
     *,
-    symbol: str,
+    symbol: str | None,
     metrics: Sequence[str] = ("sharpe", "total_return", "max_drawdown"),
     start: str | None = None,
     end: str | None = None,
@@ -249,6 +270,7 @@ def compare_strategies(
 
     if not strategies:
         raise InvalidArgumentError("give at least one strategy to compare")
+    symbol = default_symbol(symbol, catalog=catalog)
     rows: list[ComparisonRow] = []
     skipped: list[Skipped] = []
     first = last = None
@@ -337,7 +359,7 @@ class Recommendation(BaseModel):
 
 
 def recommend_strategy(
-    symbol: str,
+    symbol: str | None,
     *,
     risk_tolerance: RiskTolerance = "moderate",
     objectives: Sequence[str] = ("profit", "stability"),
@@ -355,6 +377,7 @@ def recommend_strategy(
     """
     from neural_trader.services.market import market_snapshot
 
+    symbol = default_symbol(symbol, catalog=catalog)
     if risk_tolerance not in SHARPE_WEIGHT:
         raise InvalidArgumentError(
             f"risk_tolerance must be low, moderate or high: {risk_tolerance!r}"

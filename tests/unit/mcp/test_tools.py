@@ -400,3 +400,22 @@ def test_use_gpu_is_answered_honestly(call: Any) -> None:
     assert timing["device"] == "cpu"
     assert timing["median_seconds"] > 0
     assert timing["bars_per_second"] == pytest.approx(timing["bars"] / timing["median_seconds"])
+
+
+def test_an_original_prompt_without_a_symbol_ranks_on_the_sp500(
+    call: Any, sample_catalog: Path
+) -> None:
+    """The original recommend_strategy took market conditions only; ours backtests, and
+    defaults to the catalog's S&P 500 series (named in the result)."""
+    result = call(
+        "recommend_strategy",
+        {
+            "market_conditions": {"volatility": "high", "trend": "neutral"},
+            "start_date": "2015-01-01",
+        },
+    )
+    assert not result.is_error, result.content[0].text
+    assert result.structured_content["symbol"] == "SPX"
+    compared = call("get_strategy_comparison", {"strategies": ["sma_cross", "buy_and_hold"]})
+    assert not compared.is_error, compared.content[0].text
+    assert compared.structured_content["symbol"] == "SPX"

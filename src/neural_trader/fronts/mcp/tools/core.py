@@ -504,7 +504,6 @@ def register(tools: ToolSet) -> None:
 
     @tools.tool(title="Recommend a strategy")
     async def recommend_strategy(
-        symbol: SymbolArg,
         market_conditions: Annotated[
             dict[str, Any] | None,
             Field(
@@ -520,6 +519,13 @@ def register(tools: ToolSet) -> None:
             list[Literal["profit", "stability"]],
             Field(min_length=1, description="profit: Sharpe term; stability: drawdown term"),
         ] = ["profit", "stability"],  # noqa: B006 - pydantic copies defaults
+        symbol: Annotated[
+            SymbolArg | None,
+            Field(
+                description="symbol whose backtests rank the strategies (default: the "
+                "catalog's S&P 500 series, as the original scored the broad market)"
+            ),
+        ] = None,
         start_date: DateArg | None = None,
         end_date: DateArg | None = None,
         ctx: Context | None = None,
@@ -538,12 +544,15 @@ def register(tools: ToolSet) -> None:
                 end=date_str(end_date),
             )
 
-        return await run_engine(ctx, state, work, label=f"rank strategies on {symbol}")
+        return await run_engine(ctx, state, work, label=f"rank strategies on {symbol or 'SPX'}")
 
     @tools.tool(title="Compare strategies")
     async def get_strategy_comparison(
         strategies: Annotated[list[StrategyArg], Field(min_length=1, max_length=50)],
-        symbol: SymbolArg,
+        symbol: Annotated[
+            SymbolArg | None,
+            Field(description="symbol to backtest on (default: the catalog's S&P 500 series)"),
+        ] = None,
         metrics: Annotated[
             list[str],
             Field(
@@ -571,7 +580,7 @@ def register(tools: ToolSet) -> None:
                 end=date_str(end_date),
             )
 
-        return await run_engine(ctx, state, work, label=f"compare on {symbol}")
+        return await run_engine(ctx, state, work, label=f"compare on {symbol or 'SPX'}")
 
     @tools.tool(title="Adaptive strategy selection")
     async def adaptive_strategy_selection(
