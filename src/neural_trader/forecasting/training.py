@@ -18,12 +18,13 @@ import contextlib
 import math
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from neural_trader.core.cancel import CancelledByCaller
 from neural_trader.core.errors import InvalidArgumentError, NeuralTraderError
 from neural_trader.forecasting._deps import require
 from neural_trader.forecasting.configs import TrainConfig
@@ -77,10 +78,23 @@ class TrainResult:
 
 
 class Trainer:
-    """Fits a :class:`ForecastModel` on a :class:`WindowSet` (see the module doc)."""
+    """Fits a :class:`ForecastModel` on a :class:`WindowSet` (see the module doc).
 
-    def __init__(self, config: TrainConfig | None = None) -> None:
+    ``on_step(step, max_steps)`` is called after every step. It lives here rather than in
+    :class:`TrainConfig` because the config is saved with the model and must stay plain data.
+    It is also the run's cancel point: a :class:`~neural_trader.core.cancel.CancelledByCaller`
+    raised from it propagates out of :meth:`fit` (the caller wants nothing back), whereas any
+    other ``KeyboardInterrupt`` (Ctrl-C) ends the run cleanly with the best weights kept.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig | None = None,
+        *,
+        on_step: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.config = config or TrainConfig()
+        self.on_step = on_step
 
     def fit(
         self, model: ForecastModel, train: WindowSet, val: WindowSet | None = None
@@ -183,6 +197,8 @@ class Trainer:
                     running += value
                     count += 1
                     advance(value)
+                    if self.on_step is not None:
+                        self.on_step(step, cfg.max_steps)
                     out_of_time = (
                         cfg.time_limit is not None and time.perf_counter() - t0 >= cfg.time_limit
                     )
@@ -212,6 +228,8 @@ class Trainer:
                     if out_of_time:
                         timed_out = True
                         break
+            except CancelledByCaller:
+                raise
             except KeyboardInterrupt:
                 interrupted = True
         if best_state is not None:

@@ -13,10 +13,11 @@ Optuna is the ``optimize`` extra, imported only here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from neural_trader.core.cancel import CancelledByCaller
 from neural_trader.core.errors import InvalidArgumentError
 from neural_trader.forecasting.configs import ModelConfig, TrainConfig
 from neural_trader.forecasting.datasets import WindowSet
@@ -74,8 +75,15 @@ def tune(
     n_trials: int = 20,
     seed: int = 0,
     space: Space | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> TuneResult:
-    """Search ``space`` (default :data:`DEFAULT_SPACES` for the model) by validation loss."""
+    """Search ``space`` (default :data:`DEFAULT_SPACES` for the model) by validation loss.
+
+    ``on_step(done, total)`` counts training steps over all trials (``total`` = trials x
+    ``max_steps``, so it only increases); a
+    :class:`~neural_trader.core.cancel.CancelledByCaller` raised from it ends the search and
+    propagates, where Ctrl-C keeps the best trial so far.
+    """
     from neural_trader.optimize.bayes import import_optuna
 
     optuna = import_optuna()
@@ -99,7 +107,15 @@ def tune(
         except (InvalidArgumentError, TypeError) as exc:
             raise optuna.TrialPruned(str(exc)) from None
         model = build_model(cfg, seed=tcfg.seed)
-        trainer = Trainer(tcfg)
+        step_cb = None
+        if on_step is not None:
+            report, per_trial = on_step, train_config.max_steps
+            offset = trial.number * per_trial
+
+            def step_cb(step: int, _max_steps: int) -> None:
+                report(offset + min(step, per_trial), n_trials * per_trial)
+
+        trainer = Trainer(tcfg, on_step=step_cb)
         result = trainer.fit(model, train, val)
         value = (
             result.best_val_loss
@@ -123,6 +139,8 @@ def tune(
             direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed)
         )
         study.optimize(objective, n_trials=n_trials, catch=())
+    except CancelledByCaller:
+        raise
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -47,7 +47,7 @@ very scenarios the CVaR averages.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -381,13 +381,16 @@ def portfolio_var(
     seed: int | None = None,
     backend: str = "numpy",
     dtype: str = "float64",
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PortfolioRisk:
     """VaR and CVaR of positions with ``exposures`` given the assets' daily simple ``returns``.
 
     ``method`` has no default on purpose: the four methods give different numbers for the same
     book, so the caller must choose. ``value`` (default: the sum of exposures) is the
     denominator of the fractions. ``mc_model``, ``n_paths``, ``seed``, ``backend`` and
-    ``dtype`` apply to ``monte_carlo`` only, which requires a ``seed``.
+    ``dtype`` apply to ``monte_carlo`` only, which requires a ``seed``; ``on_progress(paths
+    done, n_paths)`` is the simulation's per-chunk report and cancel point (see
+    :func:`~neural_trader.risk.montecarlo.simulate`).
     """
     c = _check_confidence(confidence)
     h = _check_horizon(horizon)
@@ -438,6 +441,7 @@ def portfolio_var(
                 keep_asset_returns=True,
                 backend=backend,  # type: ignore[arg-type]
                 dtype=dtype,  # type: ignore[arg-type]
+                on_chunk=on_progress,
             )
             assert sim.asset_returns is not None
             pnl = sim.asset_returns.astype(np.float64) * e[None, :]

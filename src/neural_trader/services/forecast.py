@@ -17,7 +17,7 @@ data's frequency.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -437,6 +437,7 @@ def train_model(
     progress: bool | None = None,
     registry: ModelRegistry | str | Path | None = None,
     catalog: Catalog | str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> TrainSummary:
     """Train a model on one or more series, score it, register it (see the module doc).
 
@@ -447,6 +448,11 @@ def train_model(
     and keeps the best trial's model; ``space`` replaces the model's default search space
     (``{name: ("log"|"float"|"int", low, high) | ("choice", [..])}``, see
     :mod:`neural_trader.forecasting.tuning`).
+
+    ``on_progress(done, total)`` is called after every training step (with ``trials``: steps
+    over all trials). It is the cancel point: a
+    :class:`~neural_trader.core.cancel.CancelledByCaller` raised from it propagates before
+    anything is registered, whereas Ctrl-C keeps and registers the best weights so far.
     """
     from neural_trader.forecasting.configs import (
         TrainConfig,
@@ -517,6 +523,7 @@ def train_model(
             n_trials=trials,
             seed=seed,
             space=space,
+            on_step=on_progress,
         )
         net, result, config, train_config = (
             found.model,
@@ -532,7 +539,7 @@ def train_model(
         }
     else:
         net = build_model(config, seed=seed)
-        result = Trainer(train_config).fit(net, splits.train, splits.val)
+        result = Trainer(train_config, on_step=on_progress).fit(net, splits.train, splits.val)
 
     from neural_trader.forecasting.conformal import ConformalIntervals
     from neural_trader.forecasting.evaluation import evaluate_predictor, evaluate_windows

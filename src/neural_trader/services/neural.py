@@ -19,7 +19,7 @@ in their results comes from a registered, trained model or from training one now
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -258,9 +258,13 @@ def train_epochs(
     seed: int = 0,
     threads: int | None = None,
     registry: Any = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """Train ``model_type`` on a bar or series file for ``epochs`` (see the module doc) and
-    register it; returns the :class:`~neural_trader.services.forecast.TrainSummary`."""
+    register it; returns the :class:`~neural_trader.services.forecast.TrainSummary`.
+
+    ``on_progress(step, max_steps)``: see :func:`~neural_trader.services.forecast.train_model`
+    (a cancel raised from it registers nothing)."""
     from neural_trader.services.forecast import train_model
 
     kind = MODEL_KINDS.get(model_type.strip().lower())
@@ -301,6 +305,7 @@ def train_epochs(
         seed=seed,
         progress=False,
         registry=registry,
+        on_progress=on_progress,
     )
 
 
@@ -364,9 +369,13 @@ def optimize_model(
     use_gpu: bool = False,
     registry: Any = None,
     catalog: CatalogLike = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> OptimizeSummary:
     """Re-train ``model_id``'s configuration on its own data with an Optuna search over
-    ``parameter_ranges`` and register the best trial's model as a new one."""
+    ``parameter_ranges`` and register the best trial's model as a new one.
+
+    ``on_progress(steps, total)`` counts training steps over all trials; a cancel raised from
+    it ends the search and registers nothing."""
     import dataclasses
 
     from neural_trader.forecasting.configs import config_from_dict
@@ -414,6 +423,7 @@ def optimize_model(
         progress=False,
         registry=registry,
         catalog=catalog,
+        on_progress=on_progress,
     )
     key = loss if metric == "loss" else metric
     before = _val_metric(record.metrics, key)

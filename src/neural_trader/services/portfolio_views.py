@@ -18,7 +18,7 @@ numbers computed here rather than invented:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -328,9 +328,13 @@ def portfolio_risk(
     seed: int = 42,
     lookback: int | None = 500,
     catalog: CatalogLike = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> PortfolioRisk:
     """VaR/CVaR of ``items`` (Monte Carlo GBM or historical) at today's prices, the position
-    P&L against the entry prices given, and the assets' correlation matrix."""
+    P&L against the entry prices given, and the assets' correlation matrix.
+
+    ``on_progress(paths done, paths)``: Monte Carlo only, per simulated chunk (a cancel raised
+    from it stops the simulation)."""
     from neural_trader.services.risk import portfolio_var_report
     from neural_trader.services.simulation import cuda_available
 
@@ -354,6 +358,7 @@ def portfolio_risk(
         backend=backend,
         lookback=lookback,
         catalog=catalog,
+        on_progress=on_progress,
     )
     pnl = {
         p.symbol: p.quantity * (p.price - entries[p.symbol])

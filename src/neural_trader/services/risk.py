@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -271,11 +271,14 @@ def portfolio_var_report(
     fx_rates: Mapping[str, float] | None = None,
     backtest_window: int | None = None,
     catalog: CatalogLike = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> VarReport:
     """VaR and CVaR of a portfolio over ``horizon`` days from the catalog's prices.
 
     ``lookback`` daily returns feed the estimate; ``backtest_window`` adds a rolling one-day
     VaR forecast over the whole ``start..end`` history with Kupiec's test of its exceedances.
+    ``on_progress(paths done, paths)``: Monte Carlo only, after each simulated chunk (and the
+    place a cancel raised from it stops the simulation).
     """
     from neural_trader.risk.var import backtest_var, portfolio_var
 
@@ -309,6 +312,7 @@ def portfolio_var_report(
         seed=seed,
         backend=backend,
         dtype=dtype,
+        on_progress=on_progress,
     )
     notes = list(risk.notes)
     if any(p.currency != pf.base_currency for p in pf.positions):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
@@ -86,8 +86,12 @@ def simulate_portfolio(
     cash: float | None = None,
     fx_rates: Mapping[str, float] | None = None,
     catalog: CatalogLike = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> MonteCarloReport:
-    """Simulate ``positions`` (``SYM:QTY[@PRICE],...``; missing prices = last catalog close)."""
+    """Simulate ``positions`` (``SYM:QTY[@PRICE],...``; missing prices = last catalog close).
+
+    ``on_progress(paths done, paths)`` is called after each simulated chunk; whatever it raises
+    (a cancel) stops the simulation there."""
     import numpy as np
 
     from neural_trader.risk.montecarlo import fit_model, simulate
@@ -121,6 +125,7 @@ def simulate_portfolio(
         keep_asset_returns=False,
         backend=backend,
         device="cuda" if backend == "torch" else "auto",
+        on_chunk=on_progress,
     )
     assert sim.pnl is not None
     pnl = sim.pnl

@@ -130,6 +130,43 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_best_weights(sine: np.ndarray) -> No
     assert not model.training
 
 
+def _stopping_at(step_to_stop: int, exc: BaseException, seen: list[tuple[int, int]]) -> Any:
+    def on_step(step: int, max_steps: int) -> None:
+        seen.append((step, max_steps))
+        if step == step_to_stop:
+            raise exc
+
+    return on_step
+
+
+def test_on_step_reports_every_step_and_ctrl_c_from_it_keeps_the_best(sine: np.ndarray) -> None:
+    train = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(0, 400)])
+    val = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(400, 600)])
+    model = build_model(make_config("nhits", input_size=40, horizon=10, mlp_units=16), seed=0)
+    seen: list[tuple[int, int]] = []
+    cfg = TrainConfig(max_steps=500, val_check_steps=10, progress=False)
+    trainer = Trainer(cfg, on_step=_stopping_at(25, KeyboardInterrupt(), seen))
+    result = trainer.fit(model, train, val)
+    assert seen == [(s, 500) for s in range(1, 26)]
+    assert result.interrupted
+    assert result.steps == 25
+    assert result.best_step is not None
+    assert trainer.evaluate_loss(model, val) == pytest.approx(result.best_val_loss, rel=1e-6)
+
+
+def test_a_cancel_by_the_caller_propagates_out_of_fit(sine: np.ndarray) -> None:
+    from neural_trader.core.cancel import CancelledByCaller
+
+    train = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(0, 400)])
+    model = build_model(make_config("nhits", input_size=40, horizon=10, mlp_units=16), seed=0)
+    seen: list[tuple[int, int]] = []
+    cfg = TrainConfig(max_steps=500, val_check_steps=10, progress=False)
+    trainer = Trainer(cfg, on_step=_stopping_at(5, CancelledByCaller("gone"), seen))
+    with pytest.raises(CancelledByCaller):
+        trainer.fit(model, train)
+    assert len(seen) == 5
+
+
 def test_time_limit_stops_after_a_last_validation_check(sine: np.ndarray) -> None:
     train = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(0, 400)])
     val = WindowSet.from_ranges([sine], None, input_size=40, horizon=10, ranges=[(400, 600)])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import resource
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,108 @@ def test_cancelling_an_optimisation_returns_at_once_and_stops_the_engine(
     assert returned < 3.0
     assert not alive.is_error
     assert busy < 0.5, f"the search kept running after the cancel ({busy:.2f} s CPU in 1 s)"
+
+
+class _Probe:
+    """What an engine did in its worker thread: units of work done and how it ended."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+        self.ended = threading.Event()
+        self.error: BaseException | None = None
+
+    def wrap(self, on: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+        def counted(done: int, total: int) -> None:
+            self.done, self.total = done, total
+            if on is not None:
+                on(done, total)
+
+        return counted
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.ended.set()
+
+
+def _cancel_once_started(server: Any, tool: str, args: dict[str, Any], probe: _Probe) -> Any:
+    """Call ``tool``, cancel it once the engine reported its first unit; then ping."""
+
+    async def go() -> tuple[bool, Any]:
+        finished = False
+        async with Client(server) as client:
+            async with anyio.create_task_group() as tg:
+
+                async def cancel_when_started() -> None:
+                    with anyio.fail_after(60):
+                        while probe.done == 0:
+                            await anyio.sleep(0.02)
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(cancel_when_started)
+                await client.call_tool(tool, args)
+                finished = True
+                tg.cancel_scope.cancel()
+            return finished, await client.call_tool("ping", {})
+
+    finished, alive = anyio.run(go)
+    assert not finished, "the call ended before it was cancelled"
+    assert not alive.is_error
+    assert probe.ended.wait(20), "the engine kept running after the cancel"
+    assert isinstance(probe.error, Cancelled)
+    assert 0 < probe.done < probe.total
+    return probe
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_cancelling_a_training_stops_it_and_registers_nothing(
+    server: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("torch")
+    from neural_trader.data.catalog import Catalog
+    from neural_trader.data.export import write_bars_csv
+    from neural_trader.forecasting.registry import ModelRegistry
+    from neural_trader.forecasting.training import Trainer
+
+    bars = home / "spx_tail.csv"
+    write_bars_csv(Catalog(home / "catalog").read_bars("SPX", "1d").iloc[-300:], bars)
+    probe = _Probe()
+    init, fit = Trainer.__init__, Trainer.fit
+
+    def probed_init(self: Trainer, config: Any = None, *, on_step: Any = None) -> None:
+        init(self, config, on_step=probe.wrap(on_step))
+
+    monkeypatch.setattr(Trainer, "__init__", probed_init)
+    monkeypatch.setattr(Trainer, "fit", lambda self, *a: probe.run(lambda: fit(self, *a)))
+    args = {"data_path": str(bars), "model_type": "NHITS", "epochs": 10_000, "batch_size": 32,
+            "input_size": 10, "horizon": 3, "use_gpu": False}  # fmt: skip
+    _cancel_once_started(server, "neural_train", args, probe)
+    assert probe.total > 10_000  # tens of thousands of steps, stopped after a few
+    assert ModelRegistry().ids() == []
+
+
+def test_cancelling_a_monte_carlo_simulation_stops_between_chunks(
+    server: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import neural_trader.risk.montecarlo as mc
+
+    probe = _Probe()
+    simulate = mc.simulate
+
+    def probed(*args: Any, on_chunk: Any = None, **kwargs: Any) -> Any:
+        return probe.run(lambda: simulate(*args, on_chunk=probe.wrap(on_chunk), **kwargs))
+
+    monkeypatch.setattr(mc, "simulate", probed)
+    # 1,000,000 paths x 100 days x 2 assets (GBM stepped daily for the worst P&L): about 50
+    # chunks, seconds of work.
+    args = {"portfolio": [{"symbol": "SPX", "quantity": 2}, {"symbol": "IXIC", "value": 10_000}],
+            "simulations": 1_000_000, "time_horizon": 100, "model": "gbm"}  # fmt: skip
+    _cancel_once_started(server, "monte_carlo_simulation", args, probe)
 
 
 def test_progress_relay_raises_once_cancelled() -> None:

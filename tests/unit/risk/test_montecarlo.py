@@ -135,6 +135,27 @@ def test_same_seed_same_numbers_whatever_the_threads(gbm: GBM) -> None:
     np.testing.assert_array_equal(_a(short.pnl), _a(one.pnl)[:10_000])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_on_chunk_reports_each_chunk_and_can_stop_the_run(gbm: GBM, workers: int) -> None:
+    seen: list[tuple[int, int]] = []
+    kw: dict[str, Any] = {"n_paths": 10_500, "horizon": 5, "seed": 1, "workers": workers}
+    simulate(gbm, chunk_size=2_000, on_chunk=lambda d, t: seen.append((d, t)), **kw)
+    assert seen == [(2_000 * k, 10_500) for k in range(1, 6)] + [(10_500, 10_500)]
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    def stop_at_second(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done >= 200:
+            raise Stop
+
+    seen.clear()
+    with pytest.raises(Stop):
+        simulate(gbm, chunk_size=100, on_chunk=stop_at_second, **kw)
+    assert [d for d, _ in seen] == [100, 200]
+
+
 def test_gbm_horizon_moments_match_theory_in_both_modes(gbm: GBM) -> None:
     h = 10
     for stats in (False, True):

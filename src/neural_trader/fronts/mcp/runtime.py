@@ -13,8 +13,9 @@
   answering other requests, pings and cancellations. Progress reported by the engine in that
   thread is relayed to the client as ``notifications/progress``; when the client cancels the
   request, the call returns at once and the engine is told through :class:`Progress` (the
-  optimiser stops between chunks the way Ctrl-C stops it; an engine without a checkpoint
-  finishes in the background and its result is dropped).
+  optimiser stops between chunks the way Ctrl-C stops it, training between steps and Monte
+  Carlo between chunks; an engine without a checkpoint, such as one backtest, finishes in the
+  background and its result is dropped).
 * **Timing**: every call is recorded in :class:`CallLog`, the source of ``get_api_latency``
   and the latency/throughput part of ``get_system_metrics``.
 """
@@ -40,6 +41,7 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp_types import ToolAnnotations
 from pydantic import ConfigDict
 
+from neural_trader.core.cancel import CancelledByCaller
 from neural_trader.core.errors import NeuralTraderError
 
 __all__ = [
@@ -193,11 +195,13 @@ def _instrument(fn: F, calls: CallLog) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Cancelled(KeyboardInterrupt):
+class Cancelled(CancelledByCaller):
     """Raised from :meth:`Progress.__call__` in the engine's thread once the client cancelled.
 
     A ``KeyboardInterrupt`` on purpose: the optimiser (and Optuna) stop between chunks and
-    trials on it and return what finished, exactly as on Ctrl-C.
+    trials on it and return what finished, exactly as on Ctrl-C. A
+    :class:`~neural_trader.core.cancel.CancelledByCaller` too, so that training (which keeps
+    and registers its model on Ctrl-C) and Monte Carlo propagate it and give nothing back.
     """
 
 
@@ -211,14 +215,35 @@ class Progress:
         self._last = 0.0
 
     def __call__(self, done: float, total: float | None = None, message: str | None = None) -> None:
-        if self._cancelled.is_set():
-            raise Cancelled("the client cancelled the request")
+        self.check()
         with self._lock:
             # Progress must only increase (the protocol requires it).
             if done < self._last:
                 return
             self._last = float(done)
             self._pending.append((float(done), None if total is None else float(total), message))
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the client cancelled (a cancel point, no report)."""
+        if self._cancelled.is_set():
+            raise Cancelled("the client cancelled the request")
+
+    def every(self, message: str, reports: int = 100) -> Callable[[int, int], None]:
+        """A ``(done, total)`` callback for engines that report thousands of times.
+
+        Training reports every step (milliseconds apart): relaying each would flood the
+        client with notifications, so only about ``reports`` of them (and the last) are
+        sent, while every call still checks for a cancel so the engine stops at its next
+        step.
+        """
+
+        def report(done: int, total: int) -> None:
+            if done >= total or done % max(1, total // reports) == 0:
+                self(done, total, message)
+            else:
+                self.check()
+
+        return report
 
     def cancel(self) -> None:
         self._cancelled.set()

@@ -121,6 +121,7 @@ def simulate(
     chunk_size: int | None = None,
     workers: int | None = None,
     device: str = "auto",
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """Simulate ``n_paths`` paths of ``horizon`` daily steps of a fitted ``model``.
 
@@ -128,6 +129,11 @@ def simulate(
     worst P&L along each path (needs exposures). ``workers`` is the numpy backend's thread
     count (default: CPU count); ``device`` is the torch backend's (``auto``, ``cpu``,
     ``cuda``, ``cuda:1``...).
+
+    ``on_chunk(done_paths, n_paths)`` is called after each chunk, in chunk order, from the
+    calling thread. It is the call's progress report and cancel point: whatever it raises
+    propagates, and chunks not yet started are dropped, so a cancelled request stops after at
+    most the chunks already running instead of simulating every path.
     """
     n_paths = _positive_int(n_paths, "n_paths")
     horizon = _positive_int(horizon, "horizon")
@@ -216,14 +222,24 @@ def simulate(
         if paths is not None and out.paths is not None:
             paths[sl] = out.paths
 
+    def chunk_done(k: int) -> None:
+        if on_chunk is not None:
+            on_chunk(min((k + 1) * size, n_paths), n_paths)
+
     threads = min(parallel, n_chunks)
     if threads <= 1:
         for k in range(n_chunks):
             work(k)
+            chunk_done(k)
     else:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for _ in pool.map(work, range(n_chunks)):
-                pass
+        pool = ThreadPoolExecutor(max_workers=threads)
+        try:
+            for k, _ in enumerate(pool.map(work, range(n_chunks))):
+                chunk_done(k)
+        finally:
+            # On an error or a cancel, drop the chunks not started yet (the default waits
+            # for all of them).
+            pool.shutdown(wait=True, cancel_futures=True)
     return SimulationResult(
         model=model.kind,
         assets=model.assets,

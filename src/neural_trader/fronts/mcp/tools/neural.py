@@ -2,9 +2,9 @@
 
 Backed by :mod:`neural_trader.services.forecast` (the ``forecast`` CLI) through
 :mod:`neural_trader.services.neural`. Needs the ``forecast`` extra (torch); without it each
-tool answers with the ``pip install`` line. Training runs in a worker thread with progress
-at start and end; a cancelled training returns at once but finishes in the background (the
-trainer has no checkpoint to stop at from another thread) and its model is still registered.
+tool answers with the ``pip install`` line. Training runs in a worker thread and reports
+progress after every step (``neural_optimize``: steps over all trials); a cancelled training
+returns at once and stops at the trainer's next step, registering nothing.
 
 ``neural_backtest`` trades a registered model's forecasts with the ``neural_trend`` strategy
 (:func:`neural_trader.services.neural.backtest_model`).
@@ -141,6 +141,7 @@ def register(tools: ToolSet) -> None:
                 target=target,
                 horizon=horizon,
                 input_size=input_size,
+                on_progress=progress.every("training steps"),
             )
 
         s = await run_engine(ctx, state, work, label=f"train {model_type}")
@@ -329,6 +330,7 @@ def register(tools: ToolSet) -> None:
                 trials=trials,
                 metric=optimization_metric,
                 use_gpu=use_gpu,
+                on_progress=progress.every("training steps"),
             )
 
         out = await run_engine(ctx, state, work, label=f"optimise {model_id}")

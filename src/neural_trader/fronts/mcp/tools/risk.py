@@ -80,6 +80,11 @@ def register(tools: ToolSet) -> None:
                 paths=paths,
                 seed=seed,
                 lookback=lookback,
+                on_progress=(
+                    (lambda done, total: progress(done, total, "paths simulated"))
+                    if use_monte_carlo
+                    else None
+                ),
             )
 
         res = await run_engine(ctx, state, work, label="portfolio VaR")
@@ -206,6 +211,7 @@ def register(tools: ToolSet) -> None:
                 seed=seed,
                 confidence=confidence,
                 use_gpu=use_gpu,
+                on_progress=lambda done, total: progress(done, total, "paths simulated"),
             )
             progress(simulations, simulations, "simulated")
             return out
