@@ -937,3 +937,144 @@ def simulate_trade(
         preview=preview,
         notes=notes,
     )
+
+
+# -- strategy health -----------------------------------------------------------------------------
+
+
+class HealthCheck(BaseModel):
+    """One rule of :func:`strategy_health`: what was measured, the threshold, the penalty."""
+
+    name: str
+    value: float | str | None
+    threshold: str
+    penalty: int
+    passed: bool
+    detail: str
+
+
+class StrategyHealth(BaseModel):
+    strategy: str
+    broker: str
+    period_days: int
+    health_score: int | None = Field(
+        description="100 minus the penalties of the failed checks (floor 0); null when the "
+        "journal holds no order of the strategy (nothing to judge)"
+    )
+    checks: list[HealthCheck]
+    issues: list[str]
+    recommendations: list[str]
+    performance: StrategyPerformance
+
+
+# (name, penalty): the score is 100 minus the penalties of the checks that fail. The rules and
+# their weights are ours and fixed (the original's score was a random number); every check
+# reports the value it measured, so an agent can weigh them differently.
+_HEALTH_RULES: dict[str, int] = {
+    "kill_switch": 40,
+    "unresolved_orders": 20,
+    "rejection_rate": 20,
+    "denial_rate": 15,
+    "sharpe": 15,
+    "total_pnl": 10,
+    "win_rate": 10,
+}
+_RATE_LIMIT = 0.05
+_MIN_CLOSES_FOR_WIN_RATE = 10
+
+
+def strategy_health(
+    strategy: str,
+    *,
+    period_days: int = 30,
+    settings: Settings | None = None,
+    catalog: CatalogLike = None,
+) -> StrategyHealth:
+    """Rule-based health of ``strategy`` on the trading account, from facts in the journal.
+
+    Checks: the kill switch is off; none of its orders has an unanswered send; at most 5% of
+    its orders that reached the broker were rejected and at most 5% of all were denied by our
+    risk limits; over the window (see :func:`strategy_performance`) its daily P&L Sharpe is
+    not negative, its mark-to-market P&L not negative, and with 10+ closing fills its win rate
+    at least 30%. A check without data passes and says so.
+    """
+    from neural_trader.core.enums import OrderStatus
+    from neural_trader.execution.oms import KILL_SWITCH_KEY
+    from neural_trader.risk.killswitch import KillSwitch, TradingState
+    from neural_trader.services import trading as tr
+    from neural_trader.strategies import get_strategy
+
+    get_strategy(strategy)  # an unknown name is an error that lists the known ones
+    settings = settings or load_settings()
+    perf = strategy_performance(
+        strategy, period_days=period_days, include_benchmark=False, settings=settings,
+        catalog=catalog,
+    )  # fmt: skip
+    name = trading_broker(settings)
+    with tr.open_journal(settings, name) as journal:
+        orders = [o for o in journal.orders() if o.strategy == strategy]
+        unresolved = [o for o in journal.unresolved() if o.strategy == strategy]
+        stored = journal.get_state(KILL_SWITCH_KEY)
+    ks = KillSwitch.active() if stored is None else KillSwitch.from_dict(stored)
+    denied = sum(o.status is OrderStatus.DENIED for o in orders)
+    sent = [o for o in orders if o.status is not OrderStatus.DENIED]
+    rejected = sum(o.status is OrderStatus.REJECTED for o in sent)
+    rej_rate = rejected / len(sent) if sent else None
+    den_rate = denied / len(orders) if orders else None
+
+    checks: list[HealthCheck] = []
+
+    def check(key: str, value: float | str | None, threshold: str, ok: bool, detail: str) -> None:
+        checks.append(
+            HealthCheck(
+                name=key, value=value, threshold=threshold,
+                penalty=0 if ok else _HEALTH_RULES[key], passed=ok, detail=detail,
+            )
+        )  # fmt: skip
+
+    halted = ks.state is TradingState.HALTED
+    check("kill_switch", ks.state.value, "not HALTED", not halted,
+          f"tripped by {ks.tripped_by}: {ks.reason}" if halted else "trading allowed")  # fmt: skip
+    check("unresolved_orders", len(unresolved), "0", not unresolved,
+          "orders whose send outcome is unknown: run `neural-trader reconcile`"
+          if unresolved else "every send answered")  # fmt: skip
+    check("rejection_rate", rej_rate, f"<= {_RATE_LIMIT:.0%}",
+          rej_rate is None or rej_rate <= _RATE_LIMIT,
+          f"{rejected} of {len(sent)} sent orders rejected by the broker")  # fmt: skip
+    check("denial_rate", den_rate, f"<= {_RATE_LIMIT:.0%}",
+          den_rate is None or den_rate <= _RATE_LIMIT,
+          f"{denied} of {len(orders)} orders denied by the risk limits")  # fmt: skip
+    check("sharpe", perf.sharpe, ">= 0", perf.sharpe is None or perf.sharpe >= 0.0,
+          "annualised Sharpe of the daily P&L" if perf.sharpe is not None
+          else "no daily P&L (needs fills and catalog closes)")  # fmt: skip
+    check("total_pnl", perf.total_pnl, ">= 0", perf.total_pnl is None or perf.total_pnl >= 0.0,
+          "mark-to-market P&L over the window")  # fmt: skip
+    enough = perf.win_rate is not None and perf.round_trip_closes >= _MIN_CLOSES_FOR_WIN_RATE
+    check("win_rate", perf.win_rate, f">= 30% over {_MIN_CLOSES_FOR_WIN_RATE}+ closes",
+          not enough or (perf.win_rate or 0.0) >= 0.3,
+          f"{perf.round_trip_closes} closing fills")  # fmt: skip
+
+    advice = {
+        "kill_switch": "find why it tripped; `neural-trader resume` once fixed",
+        "unresolved_orders": "reconcile with the broker before trading on",
+        "rejection_rate": "read the rejection reasons (`neural-trader orders --json`)",
+        "denial_rate": "orders exceed the risk limits: resize the strategy or review the limits",
+        "sharpe": "the strategy loses on a risk-adjusted basis: re-check it out of sample",
+        "total_pnl": "losing over the window: compare with its backtest on the same dates",
+        "win_rate": "few winning closes: review exits and costs",
+    }
+    failed = [c for c in checks if not c.passed]
+    score = None if not orders else max(0, 100 - sum(c.penalty for c in failed))
+    issues = [f"{c.name}: {c.value} (want {c.threshold}); {c.detail}" for c in failed]
+    if not orders:
+        issues.append(f"no orders of {strategy} in the {name} journal: nothing to judge")
+    return StrategyHealth(
+        strategy=strategy,
+        broker=name,
+        period_days=period_days,
+        health_score=score,
+        checks=checks,
+        issues=issues,
+        recommendations=[advice[c.name] for c in failed],
+        performance=perf,
+    )

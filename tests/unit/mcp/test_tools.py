@@ -55,6 +55,7 @@ VALID: dict[str, dict[str, Any]] = {
         "parameter_ranges": {"period": {"values": [20, 60]}},
     },
     "performance_report": {"strategy": "sma_cross", "period_days": 30},
+    "monitor_strategy_health": {"strategy": "sma_cross"},
     "run_benchmark": {"strategy": "sma_cross", "benchmark_type": "performance"},
     "recommend_strategy": {
         "symbol": "SPX",
@@ -120,6 +121,7 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("ping", {"bogus": 1}, "bogus"),
     ("list_strategies", {"verbose": True}, "verbose"),
     ("get_strategy_info", {}, "strategy"),
+    ("monitor_strategy_health", {"strategy": "sma_cross", "period_days": 0}, "period_days"),
     ("quick_analysis", {"symbol": "S P X"}, "symbol"),
     ("get_market_analysis", {"symbol": ""}, "symbol"),
     ("get_market_status", {"calendar": 7}, "calendar"),
@@ -199,7 +201,7 @@ def test_every_tool_has_valid_and_invalid_cases(server: Any) -> None:
 
 def test_tools_list_schemas_are_valid_json_schema(server: Any) -> None:
     tools = _tools(server)
-    assert len(tools) == 41
+    assert len(tools) == 42
     for t in tools:
         Draft202012Validator.check_schema(t.input_schema)
         assert t.input_schema["type"] == "object"
@@ -227,6 +229,7 @@ ORIGINAL_PARAMS = {
     "risk_analysis": {"portfolio", "var_confidence", "time_horizon", "use_monte_carlo", "use_gpu"},
     "execute_trade": {"strategy", "symbol", "action", "quantity", "order_type", "limit_price"},
     "performance_report": {"strategy", "period_days", "include_benchmark", "use_gpu"},
+    "monitor_strategy_health": {"strategy"},
     "correlation_analysis": {"symbols", "period_days", "use_gpu"},
     "run_benchmark": {"strategy", "benchmark_type", "use_gpu"},
     "execute_multi_asset_trade": {"trades", "strategy", "risk_limit", "execute_parallel"},

@@ -39,7 +39,7 @@ from neural_trader.fronts.mcp.models import (
 from neural_trader.fronts.mcp.models import processing as ran_on
 from neural_trader.fronts.mcp.runtime import Progress, ToolSet, run_engine, run_light
 from neural_trader.services.market import MarketSnapshot, MarketStatus
-from neural_trader.services.orders import StrategyPerformance
+from neural_trader.services.orders import StrategyHealth, StrategyPerformance
 from neural_trader.services.strategy_eval import (
     ComparisonReport,
     PerformanceBenchmark,
@@ -457,6 +457,21 @@ def register(tools: ToolSet) -> None:
             ),
         )
         return PerformanceOut(**perf.model_dump(), processing=ran_on(t0, use_gpu))
+
+    @tools.tool(title="Strategy health")
+    async def monitor_strategy_health(
+        strategy: StrategyArg,
+        period_days: Annotated[
+            int, Field(ge=1, le=36_500, description="days up to the strategy's last fill")
+        ] = 30,
+    ) -> StrategyHealth:
+        """A 0-100 health score of a strategy on the trading account from facts in the
+        journal: kill switch, unanswered sends, rejection and risk-denial rates, and the
+        Sharpe, P&L and win rate of its fills. Every check reports its measured value, its
+        threshold and its penalty (100 minus the penalties of failed checks)."""
+        from neural_trader.services.orders import strategy_health
+
+        return await run_light(state, lambda: strategy_health(strategy, period_days=period_days))
 
     @tools.tool(title="Benchmark a strategy")
     async def run_benchmark(
