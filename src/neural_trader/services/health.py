@@ -10,6 +10,8 @@ importing them: torch alone takes seconds to import.
 from __future__ import annotations
 
 import importlib.util
+import math
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -142,4 +144,108 @@ def process_metrics() -> ProcessMetrics:
         memory_total_bytes=total,
         memory_available_bytes=available,
         threads=threading.active_count(),
+    )
+
+
+# -- bottlenecks ---------------------------------------------------------------------------------
+
+BottleneckMetric = Literal["latency", "errors", "cpu", "memory"]
+
+
+class ToolLoad(BaseModel):
+    tool: str
+    calls: int
+    errors: int
+    total_seconds: float
+    time_share: float = Field(description="share of all tool time in the window (0-1)")
+    p50_ms: float
+    p99_ms: float
+
+
+class BottleneckReport(BaseModel):
+    component: str | None
+    window_minutes: int
+    calls: int
+    busiest: list[ToolLoad] = Field(description="tools by total time, largest first")
+    findings: list[str]
+    host: ProcessMetrics | None
+
+
+def analyze_bottlenecks(
+    calls: Sequence[tuple[str, float, bool]],
+    *,
+    component: str | None = None,
+    window_minutes: int = 60,
+    metrics: Sequence[BottleneckMetric] = ("latency", "errors", "cpu", "memory"),
+    process: ProcessMetrics | None = None,
+) -> BottleneckReport:
+    """Where the time goes, from measured ``(tool, seconds, ok)`` calls and the host's state.
+
+    Findings are fixed rules over those measurements, each stating its numbers: a tool taking
+    half or more of all tool time; a tail (p99 over 10x p50, 20+ calls); an error rate over
+    10% (5+ calls); a CPU load average above the core count; under 10% of memory available.
+    Nothing is inferred beyond what was measured (the original's findings were invented).
+    """
+    wanted = set(metrics)
+    rows = [c for c in calls if component is None or c[0] == component]
+    by_tool: dict[str, list[tuple[float, bool]]] = {}
+    for tool, seconds, ok in rows:
+        by_tool.setdefault(tool, []).append((seconds, ok))
+    total = sum(s for _, s, _ in rows)
+    loads: list[ToolLoad] = []
+    for tool, items in by_tool.items():
+        ms = sorted(s * 1000.0 for s, _ in items)
+
+        def pct(q: float, ms: list[float] = ms) -> float:
+            return ms[min(len(ms) - 1, max(0, math.ceil(q / 100.0 * len(ms)) - 1))]
+
+        spent = sum(s for s, _ in items)
+        loads.append(
+            ToolLoad(
+                tool=tool, calls=len(items), errors=sum(1 for _, ok in items if not ok),
+                total_seconds=spent, time_share=spent / total if total > 0 else 0.0,
+                p50_ms=pct(50), p99_ms=pct(99),
+            )
+        )  # fmt: skip
+    loads.sort(key=lambda t: t.total_seconds, reverse=True)
+    findings: list[str] = []
+    if not rows:
+        findings.append(f"no tool calls in the last {window_minutes} minutes: nothing to rank")
+    if "latency" in wanted:
+        for t in loads:
+            if t.time_share >= 0.5 and len(loads) > 1:
+                findings.append(
+                    f"{t.tool} takes {t.time_share:.0%} of the tool time ({t.calls} calls, "
+                    f"{t.total_seconds:.2f} s)"
+                )
+            if t.calls >= 20 and t.p50_ms > 0 and t.p99_ms > 10 * t.p50_ms:
+                findings.append(
+                    f"{t.tool} has a latency tail: p99 {t.p99_ms:.1f} ms vs p50 {t.p50_ms:.1f} ms"
+                )
+    if "errors" in wanted:
+        for t in loads:
+            if t.calls >= 5 and t.errors / t.calls > 0.1:
+                findings.append(f"{t.tool} failed {t.errors} of {t.calls} calls")
+    host = None
+    if wanted & {"cpu", "memory"}:
+        host = process or process_metrics()
+        if "cpu" in wanted and host.load_average is not None:
+            load1 = host.load_average[0]
+            if load1 > host.cpu_count:
+                findings.append(
+                    f"CPU saturated: 1-minute load {load1:.2f} on {host.cpu_count} cores"
+                )
+        if "memory" in wanted and host.memory_total_bytes and host.memory_available_bytes:
+            free = host.memory_available_bytes / host.memory_total_bytes
+            if free < 0.1:
+                findings.append(f"memory short: {free:.0%} of {host.memory_total_bytes:,} B free")
+    if rows and not findings:
+        findings.append("no rule fired: no single tool dominates, no tail, errors or host pressure")
+    return BottleneckReport(
+        component=component,
+        window_minutes=window_minutes,
+        calls=len(rows),
+        busiest=loads,
+        findings=findings,
+        host=host,
     )

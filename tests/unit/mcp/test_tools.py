@@ -56,6 +56,7 @@ VALID: dict[str, dict[str, Any]] = {
     },
     "performance_report": {"strategy": "sma_cross", "period_days": 30},
     "monitor_strategy_health": {"strategy": "sma_cross"},
+    "analyze_bottlenecks": {"metrics": ["latency", "errors"]},
     "run_benchmark": {"strategy": "sma_cross", "benchmark_type": "performance"},
     "recommend_strategy": {
         "symbol": "SPX",
@@ -122,6 +123,7 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("list_strategies", {"verbose": True}, "verbose"),
     ("get_strategy_info", {}, "strategy"),
     ("monitor_strategy_health", {"strategy": "sma_cross", "period_days": 0}, "period_days"),
+    ("analyze_bottlenecks", {"metrics": ["gpu"]}, "metrics"),
     ("quick_analysis", {"symbol": "S P X"}, "symbol"),
     ("get_market_analysis", {"symbol": ""}, "symbol"),
     ("get_market_status", {"calendar": 7}, "calendar"),
@@ -201,7 +203,7 @@ def test_every_tool_has_valid_and_invalid_cases(server: Any) -> None:
 
 def test_tools_list_schemas_are_valid_json_schema(server: Any) -> None:
     tools = _tools(server)
-    assert len(tools) == 42
+    assert len(tools) == 43
     for t in tools:
         Draft202012Validator.check_schema(t.input_schema)
         assert t.input_schema["type"] == "object"
@@ -230,6 +232,7 @@ ORIGINAL_PARAMS = {
     "execute_trade": {"strategy", "symbol", "action", "quantity", "order_type", "limit_price"},
     "performance_report": {"strategy", "period_days", "include_benchmark", "use_gpu"},
     "monitor_strategy_health": {"strategy"},
+    "analyze_bottlenecks": {"component", "metrics"},
     "correlation_analysis": {"symbols", "period_days", "use_gpu"},
     "run_benchmark": {"strategy", "benchmark_type", "use_gpu"},
     "execute_multi_asset_trade": {"trades", "strategy", "risk_limit", "execute_parallel"},
@@ -422,3 +425,17 @@ def test_an_original_prompt_without_a_symbol_ranks_on_the_sp500(
     compared = call("get_strategy_comparison", {"strategies": ["sma_cross", "buy_and_hold"]})
     assert not compared.is_error, compared.content[0].text
     assert compared.structured_content["symbol"] == "SPX"
+
+
+def test_analyze_bottlenecks_ranks_the_server_s_own_calls(call: Any, sample_catalog: Path) -> None:
+    for _ in range(3):
+        assert not call("get_candles", {"symbol": "SPX", "limit": 50}).is_error
+    assert not call("ping", {}).is_error
+    report = call("analyze_bottlenecks", {}).structured_content
+    tools = [t["tool"] for t in report["busiest"]]
+    assert "get_candles" in tools
+    assert "ping" in tools
+    candles = next(t for t in report["busiest"] if t["tool"] == "get_candles")
+    assert candles["calls"] >= 3  # the server may be shared with earlier tests
+    assert report["calls"] >= 4
+    assert abs(sum(t["time_share"] for t in report["busiest"]) - 1.0) < 1e-9

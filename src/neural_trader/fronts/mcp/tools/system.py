@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from neural_trader.fronts.mcp.models import ApiLatencyOut, LatencyStats, SystemMetricsOut
 from neural_trader.fronts.mcp.runtime import CallRecord, ToolSet, run_light
-from neural_trader.services.health import HealthReport
+from neural_trader.services.health import BottleneckMetric, BottleneckReport, HealthReport
 
 __all__ = ["latency_stats", "register"]
 
@@ -146,6 +146,31 @@ def register(tools: ToolSet) -> None:
             uptime_seconds=time.time() - state.started,
             tools=len(tools.tools),
             report=report,
+        )
+
+    @tools.tool(title="Analyze bottlenecks")
+    async def analyze_bottlenecks(
+        component: Annotated[
+            str | None, Field(max_length=80, description="a tool name; default: every tool")
+        ] = None,
+        metrics: Annotated[
+            list[BottleneckMetric],
+            Field(min_length=1, description="which rules to apply: latency, errors, cpu, memory"),
+        ] = ["latency", "errors", "cpu", "memory"],  # noqa: B006 - pydantic copies defaults
+        time_window: Annotated[int, Field(ge=1, le=10_080, description="minutes")] = 60,
+    ) -> BottleneckReport:
+        """Where this server's time goes: tools ranked by total time over the window (share,
+        p50, p99, errors) and findings from fixed rules over those measurements and the
+        host's load and memory. Timings are the server's own tool bodies (see
+        get_api_latency)."""
+        from neural_trader.services.health import analyze_bottlenecks as analyze
+
+        calls = [(c.tool, c.seconds, c.ok) for c in state.calls.since(time_window * 60.0)]
+        return await run_light(
+            state,
+            lambda: analyze(
+                calls, component=component, window_minutes=time_window, metrics=metrics
+            ),
         )
 
     @tools.tool(title="API latency")
