@@ -465,17 +465,7 @@ def _to_out(res: Any) -> StressScenarioOut:
         covered_exposure=res.covered_exposure,
         worst_pnl=res.worst_pnl,
         worst_date=res.worst_date,
-        positions=[
-            PositionShockOut(
-                symbol=p.symbol,
-                exposure=p.exposure,
-                shock=p.shock,
-                pnl=p.pnl,
-                source=p.source,
-                detail=p.detail,
-            )
-            for p in res.positions
-        ],
+        positions=[PositionShockOut.model_validate(p, from_attributes=True) for p in res.positions],
         notes=list(res.notes),
     )
 
@@ -994,20 +984,7 @@ def rebalance_portfolio(
         notes.append(f"prices converted to {pf.base_currency} at the fixed rates given")
     return RebalanceReport(
         base_currency=pf.base_currency,
-        trades=[
-            TradeOut(
-                symbol=t.symbol,
-                side=t.side,
-                quantity=t.quantity,
-                price=t.price,
-                value=t.value,
-                cost=t.cost,
-                current_weight=t.current_weight,
-                target_weight=t.target_weight,
-                final_weight=t.final_weight,
-            )
-            for t in plan.trades
-        ],
+        trades=[TradeOut.model_validate(t, from_attributes=True) for t in plan.trades],
         value_before=plan.value_before,
         value_after=plan.value_after,
         cash_before=plan.cash_before,
