@@ -11,6 +11,14 @@ Per bar (docs/decisions/0012), in the backtester's order so that a paper replay 
    orders it queued;
 4. persist the cursor (last bar, target acted on) in the journal.
 
+Between bars the runner reads its control channel (:mod:`neural_trader.execution.control`):
+a request to switch strategies is applied at a bar's close, before ``on_bar``. The new
+strategy is warmed up on the bars the runner kept (nothing is sent for them), the old one's
+working orders are cancelled, and the position is either taken over (the new target decides at
+the next action point) or closed at the next action point, the new strategy trading from the
+one after, so no bar ever sees two actions. The switch is written into the run's cursor, so a
+restart of the same ``trade`` command resumes with the strategy that was running.
+
 A replay acts at the next bar's open, as the event backtester does with ``fill="open"``; a live
 feed has no "next open" event, so it acts at once after ``on_bar`` with the last close as the
 sizing price (the broker fills at the market).
@@ -29,10 +37,12 @@ import logging
 import math
 import os
 import signal
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from neural_trader.backtest.config import BacktestConfig
 from neural_trader.backtest.event.engine import default_instrument
@@ -44,12 +54,15 @@ from neural_trader.core.enums import OrderSide, OrderType
 from neural_trader.core.errors import (
     BrokerUnavailableError,
     InvalidArgumentError,
+    NeuralTraderError,
     NotSupportedError,
     ReconciliationError,
 )
 from neural_trader.core.instruments import Instrument
 from neural_trader.execution.context import CancelRequest, Ledger, LiveContext
+from neural_trader.execution.control import SwitchRequest, read_switch, write_switch
 from neural_trader.execution.feeds import BarFeed, bar_problem
+from neural_trader.execution.journal import OrderRecord
 from neural_trader.execution.oms import OrderManager
 from neural_trader.execution.paper.broker import PaperBroker
 from neural_trader.execution.planner import TargetPlanner
@@ -62,7 +75,7 @@ from neural_trader.execution.reports import FillReport, OrderRequest
 from neural_trader.risk.killswitch import DailyLossMonitor, TradingState
 from neural_trader.strategies.base import Strategy
 
-__all__ = ["LOCK_KEY", "LiveRunner", "RunSummary", "runner_lock_holder"]
+__all__ = ["LOCK_KEY", "LiveRunner", "RunSummary", "check_runnable", "runner_lock_holder"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +84,10 @@ _DAILY_LOSS_KEY: Final = "daily_loss"
 _RECONNECT_DELAYS: Final = (0.5, 1.0, 2.0, 5.0, 10.0)
 _KILL_CHECK_S: Final = 0.05
 """How stale the runner's view of the kill switch may get (another process can trip it)."""
+_CONTROL_CHECK_S: Final = 0.05
+"""How often the runner reads its control channel (strategy switches) at most."""
+_RECENT_BARS: Final = 2_000
+"""Bars kept to warm a switched-in strategy up on (its indicators need history)."""
 
 
 @dataclass
@@ -98,6 +115,8 @@ class RunSummary:
     last_bar_ts: int | None = None
     reconciliation: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    switches: list[dict[str, Any]] = field(default_factory=list)
+    """Strategy switches applied in this invocation (from, to, bar, closed or taken over)."""
 
 
 def runner_lock_holder(state: Any) -> int | None:
@@ -114,6 +133,23 @@ def runner_lock_holder(state: Any) -> int | None:
     except PermissionError:
         return pid
     return pid
+
+
+def check_runnable(strategy: Strategy) -> None:
+    """Refuse a strategy the runner cannot trade as the backtester would."""
+    if type(strategy).on_bar is Strategy.on_bar:
+        raise NotSupportedError(
+            f"strategy {strategy.name!r} has no event method (on_bar); the runner trades bar "
+            "by bar",
+            hint="choose a strategy that runs with --engine event",
+        )
+    for name in ("stop_loss", "take_profit"):
+        if getattr(strategy.p, name, None) is not None:
+            raise NotSupportedError(
+                f"{name} exits are simulated along each bar by the backtester; the live "
+                "runner does not place broker-side stop orders for them yet",
+                hint="run without it, or send explicit stop orders with ctx.sell(stop=...)",
+            )
 
 
 class LiveRunner:
@@ -133,6 +169,7 @@ class LiveRunner:
         flatten_on_kill: bool = False,
         new_run: bool = False,
         paper: PaperBroker | None = None,
+        control_poll_s: float = _CONTROL_CHECK_S,
     ) -> None:
         if config.fill != "open":
             raise NotSupportedError(
@@ -140,13 +177,7 @@ class LiveRunner:
                 "decided on); live orders fill at the next price",
                 hint="trade with the default fill='open' semantics",
             )
-        for name in ("stop_loss", "take_profit"):
-            if getattr(strategy.p, name, None) is not None:
-                raise NotSupportedError(
-                    f"{name} exits are simulated along each bar by the backtester; the live "
-                    "runner does not place broker-side stop orders for them yet",
-                    hint="run without it, or send explicit stop orders with ctx.sell(stop=...)",
-                )
+        check_runnable(strategy)
         self.strategy = strategy
         self.feed = feed
         self.oms = oms
@@ -164,19 +195,17 @@ class LiveRunner:
         self.loss = DailyLossMonitor(daily_loss_limit)
         self.flatten_on_kill = flatten_on_kill
         self.new_run = new_run
-        long_only = config.long_only if config.long_only is not None else strategy.long_only
         self.ledger = Ledger(config.cash, 0.0)
         self.tag = strategy.name or type(strategy).__name__
-        self.ctx = LiveContext(
-            symbol=self.symbol,
-            instrument=self.instrument,
-            ledger=self.ledger,
-            long_only=long_only,
-            lot_size=config.lot_size,
-            min_size=config.min_size,
-            min_notional=config.min_notional,
-            strategy_tag=self.tag,
-        )
+        self.ctx = self._context(strategy)
+        self.control_poll_s = control_poll_s
+        self._control_read = -math.inf
+        self._recent: deque[tuple[int, Bar]] = deque(maxlen=_RECENT_BARS)
+        self._switched = False
+        self.forced: float | None = None
+        """A target that overrides the strategy's at the next action (a switch's close)."""
+        self._closing: SwitchRequest | None = None
+        """The applied switch whose closing orders go out at the next action."""
         self.acted = 0.0
         self.index = -1
         self.closes: list[float] = []
@@ -189,6 +218,32 @@ class LiveRunner:
         self._consumer: asyncio.Task[None] | None = None
         self._stop_event = asyncio.Event()
         self._wants_fills = type(strategy).on_fill is not Strategy.on_fill
+
+    def _context(self, strategy: Strategy) -> LiveContext:
+        cfg = self.config
+        long_only = cfg.long_only if cfg.long_only is not None else strategy.long_only
+        return LiveContext(
+            symbol=self.symbol,
+            instrument=self.instrument,
+            ledger=self.ledger,
+            long_only=long_only,
+            lot_size=cfg.lot_size,
+            min_size=cfg.min_size,
+            min_notional=cfg.min_notional,
+            strategy_tag=strategy.name or type(strategy).__name__,
+        )
+
+    def _install(self, strategy: Strategy, *, want: float) -> None:
+        """Make ``strategy`` the one that trades, with a fresh context starting at ``want``."""
+        ctx = self._context(strategy)
+        ctx.run_id = self.ctx.run_id
+        ctx.notes = self.ctx.notes
+        ctx.want = want
+        self.strategy = strategy
+        self.tag = strategy.name or type(strategy).__name__
+        self.ctx = ctx
+        self._wants_fills = type(strategy).on_fill is not Strategy.on_fill
+        self.summary.strategy = self.tag
 
     # -- the run ----------------------------------------------------------------------------------
 
@@ -217,6 +272,7 @@ class LiveRunner:
         last_done = int(cursor.get("last_ts", -1))
         self.acted = float(cursor.get("acted", 0.0))
         self.summary.run_id = self.ctx.run_id = str(cursor["run_id"])
+        self._resume_switch(cursor)
         self.summary.resumed = last_done >= 0
         self._init_ledger()
         self.oms.add_fill_listener(self._on_fill)
@@ -307,6 +363,7 @@ class LiveRunner:
         self._observe(bar)
         self.strategy.on_bar(self.ctx, bar)
         self.ctx.queue = []
+        self._recent.append((self.index, bar))
         self.summary.warmup_bars += 1
         if self.paper is not None:
             self.paper.on_bar(bar)  # ignored unless the crash came before the broker saw it
@@ -321,7 +378,7 @@ class LiveRunner:
         if halted:
             await self.oms.enforce_kill_switch()
         # 1. the open: act on the previous bar's target.
-        if replay and not halted and self.planner.wants_action(self.ctx.want, self.acted):
+        if replay and not halted and self._wants_action():
             self.oms.update_price(self.symbol, bar.open)
             await self._act(bar.open, len(self.closes) - 1)
         # 2. the venue matches the bar.
@@ -334,11 +391,13 @@ class LiveRunner:
         self._observe(bar)
         self.oms.update_price(self.symbol, bar.close)
         await self._check_daily_loss()
+        await self._poll_control(bar)
         self.ctx.begin_bar(self.index, bar.close)
         self.strategy.on_bar(self.ctx, bar)
+        self._recent.append((self.index, bar))
         if self.oms.kill_switch.state is not TradingState.HALTED:
             await self._send_queued()
-            if not replay and self.planner.wants_action(self.ctx.want, self.acted):
+            if not replay and self._wants_action():
                 await self._act(bar.close, len(self.closes) - 1)
         if self.oms.may_have_unresolved:
             await self.oms.resolve_in_flight()
@@ -353,8 +412,13 @@ class LiveRunner:
             del self.closes[: len(self.closes) - keep]
         self.last_close = bar.close
 
+    def _wants_action(self) -> bool:
+        return self.forced is not None or self.planner.wants_action(self.ctx.want, self.acted)
+
     async def _act(self, price: float, signal_index: int) -> None:
-        """Send the planned orders that move the position to the strategy's target."""
+        """Send the planned orders that move the position to the strategy's target (or to a
+        switch's forced target, which overrides it once)."""
+        want = self.ctx.want if self.forced is None else self.forced
         account = await self.broker.account()
         self.ledger.cash = float(account.cash)
         sigma = math.nan
@@ -366,8 +430,8 @@ class LiveRunner:
                 self.config.periods_per_year,
             )
         orders, skips, acted = self.planner.plan(
-            want=self.ctx.want,
-            acted=self.acted,
+            want=want,
+            acted=self.acted if self.forced is None else math.nan,
             price=price,
             cash=self.ledger.cash,
             position=self.ledger.position,
@@ -386,8 +450,23 @@ class LiveRunner:
                 quantity=qty,
                 strategy=self.tag,
             )
-            await self._submit(request)
+            record = await self._submit(request)
+            if self._closing is not None:
+                self._closing.closing_orders.append(
+                    {
+                        "client_order_id": record.client_order_id,
+                        "side": record.side.value,
+                        "quantity": float(record.quantity),
+                        "status": record.status.value,
+                        "reason": record.reason,
+                    }
+                )
         self.acted = acted
+        if self.forced is not None:
+            self.forced = None
+            if self._closing is not None:
+                self._answer(self._closing, "applied")
+                self._closing = None
 
     async def _send_queued(self) -> None:
         for item in self.ctx.queue:
@@ -397,13 +476,14 @@ class LiveRunner:
                 await self._submit(item)
         self.ctx.queue = []
 
-    async def _submit(self, request: OrderRequest) -> None:
+    async def _submit(self, request: OrderRequest) -> OrderRecord:
         record = await self.oms.submit(request)
         if record.status.value == "DENIED":
             self.summary.orders_denied += 1
             self.ctx.notes.append(f"order {record.client_order_id} denied: {record.reason}")
         else:
             self.summary.orders_sent += 1
+        return record
 
     async def _check_daily_loss(self) -> None:
         equity = self.ledger.cash + self.ledger.position * self.last_close
@@ -417,6 +497,129 @@ class LiveRunner:
                 flatten=self.flatten_on_kill,
             )
             await self._settle_reports()
+
+    # -- control: strategy switches ---------------------------------------------------------------
+
+    async def _poll_control(self, bar: Bar) -> None:
+        """Apply a pending switch request (read at most every ``control_poll_s``)."""
+        now = time.monotonic()
+        if now - self._control_read < self.control_poll_s:
+            return
+        self._control_read = now
+        request = read_switch(self.journal)
+        if request is not None and request.status == "pending":
+            await self._apply_switch(request, bar)
+
+    async def _apply_switch(self, request: SwitchRequest, bar: Bar) -> None:
+        from neural_trader.strategies import create_strategy
+
+        current = self.strategy.name or type(self.strategy).__name__
+        if request.from_strategy != current:
+            self._answer(
+                request,
+                "refused",
+                reason=f"the running strategy is {current!r}, not {request.from_strategy!r}",
+            )
+            return
+        try:
+            incoming = create_strategy(request.to_strategy, **request.params)
+            check_runnable(incoming)
+        except NeuralTraderError as exc:
+            self._answer(request, "refused", reason=exc.message)
+            return
+        request.symbol = self.symbol
+        request.position_before = self.ledger.position
+        request.bar_ts = bar.ts_event
+        request.cancelled_orders = await self._cancel_run_orders()
+        self.strategy.on_stop(self.ctx)
+        close = request.close_positions and self.ledger.position != 0.0
+        self._install(incoming, want=0.0 if request.close_positions else self.acted)
+        incoming.on_start(self.ctx)
+        for index, old_bar in self._recent:
+            self.ctx.begin_bar(index, old_bar.close)
+            incoming.on_bar(self.ctx, old_bar)
+        self.ctx.queue = []
+        self._switched = True
+        self.summary.switches.append(
+            {
+                "id": request.id,
+                "from": request.from_strategy,
+                "to": request.to_strategy,
+                "params": dict(incoming.p.as_dict()),
+                "bar_ts": bar.ts_event,
+                "warmup_bars": len(self._recent),
+                "close_positions": request.close_positions,
+                "position_before": request.position_before,
+            }
+        )
+        log.warning(
+            "switched %s -> %s at bar %s (%s)",
+            request.from_strategy,
+            request.to_strategy,
+            bar.ts_event,
+            "closing the position" if close else "position taken over",
+        )
+        self._take_lock(refresh=True)
+        if close:
+            self.forced = 0.0
+            self._closing = request
+            request.status = "applied"
+            request.applied_ns = self.clock.timestamp_ns()
+            self._write_request(request, closing="pending")
+        else:
+            self._answer(request, "applied")
+
+    async def _cancel_run_orders(self) -> list[str]:
+        """Cancel this run's working orders: they belong to the outgoing strategy's logic."""
+        prefix = self.ctx.run_id + "-"
+        cancelled = []
+        for record in self.journal.open_orders():
+            ours = record.symbol == self.symbol and record.client_order_id.startswith(prefix)
+            if ours and await self.oms.cancel(record.client_order_id):
+                cancelled.append(record.client_order_id)
+        await self._settle_reports()
+        return cancelled
+
+    def _answer(self, request: SwitchRequest, status: str, *, reason: str | None = None) -> None:
+        request.status = "applied" if status == "applied" else "refused"
+        request.reason = reason
+        if request.applied_ns is None:
+            request.applied_ns = self.clock.timestamp_ns()
+        if status == "refused":
+            log.warning("switch request %s refused: %s", request.id, reason)
+        self._write_request(request, closing="done" if request.close_positions else "none")
+
+    def _write_request(
+        self, request: SwitchRequest, *, closing: Literal["none", "pending", "done"]
+    ) -> None:
+        """Answer only the request that was read: a newer one written meanwhile is kept."""
+        current = read_switch(self.journal)
+        if current is not None and current.id != request.id:
+            return
+        request.closing = closing
+        write_switch(self.journal, request, ts_init=self.clock.timestamp_ns())
+
+    def _resume_switch(self, cursor: dict[str, Any]) -> None:
+        """A restart after a switch trades the switched-in strategy (and finishes its close)."""
+        from neural_trader.strategies import create_strategy
+
+        name = cursor.get("strategy")
+        if isinstance(name, str):
+            params = dict(cursor.get("params") or {})
+            current = self.strategy.name or type(self.strategy).__name__
+            if name != current or params != dict(self.strategy.p.as_dict()):
+                incoming = create_strategy(name, **params)
+                check_runnable(incoming)
+                self._install(incoming, want=self.ctx.want)
+                self._take_lock(refresh=True)
+                self.summary.notes.append(f"resumed with {name}, switched in by a request")
+            self._switched = True
+        forced = cursor.get("forced")
+        self.forced = None if forced is None else float(forced)
+        if self.forced is not None:
+            request = read_switch(self.journal)
+            if request is not None and request.closing == "pending":
+                self._closing = request
 
     # -- reports ----------------------------------------------------------------------------------
 
@@ -487,11 +690,14 @@ class LiveRunner:
         return fresh
 
     def _save_cursor(self, ts: int) -> None:
+        cursor: dict[str, Any] = {"run_id": self.ctx.run_id, "last_ts": ts, "acted": self.acted}
+        if self._switched:
+            cursor["strategy"] = self.strategy.name
+            cursor["params"] = dict(self.strategy.p.as_dict())
+        if self.forced is not None:
+            cursor["forced"] = self.forced
         self.journal.set_states(
-            {
-                self._cursor_key(): {"run_id": self.ctx.run_id, "last_ts": ts, "acted": self.acted},
-                _DAILY_LOSS_KEY: self.loss.to_dict(),
-            },
+            {self._cursor_key(): cursor, _DAILY_LOSS_KEY: self.loss.to_dict()},
             ts_init=self.clock.timestamp_ns(),
         )
 
@@ -507,17 +713,29 @@ class LiveRunner:
         if self.paper is not None:
             self.ledger.cash = self.paper.cash
 
-    def _take_lock(self) -> None:
-        holder = runner_lock_holder(self.journal.get_state(LOCK_KEY))
+    def _take_lock(self, *, refresh: bool = False) -> None:
+        """Hold the account (one runner per journal); the lock also tells the fronts what runs
+        (``switch_active_strategy`` reads the strategy from it)."""
+        state = self.journal.get_state(LOCK_KEY)
+        holder = runner_lock_holder(state)
         if holder is not None and holder != os.getpid():
             raise InvalidArgumentError(
                 f"another runner (pid {holder}) is trading this {self.broker.name} account",
                 hint="stop it first (Ctrl-C or kill), or use another NT_HOME",
             )
+        now = self.clock.timestamp_ns()
+        since = state.get("since", now) if refresh and isinstance(state, dict) else now
         self.journal.set_state(
             LOCK_KEY,
-            {"pid": os.getpid(), "since": self.clock.timestamp_ns(), "run": self.run_key},
-            ts_init=self.clock.timestamp_ns(),
+            {
+                "pid": os.getpid(),
+                "since": since,
+                "run": self.run_key,
+                "strategy": self.strategy.name or type(self.strategy).__name__,
+                "params": dict(self.strategy.p.as_dict()),
+                "symbol": self.symbol,
+            },
+            ts_init=now,
         )
 
     def _install_signals(self) -> Callable[[], None]:

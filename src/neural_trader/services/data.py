@@ -3,6 +3,8 @@
 Every front (CLI, MCP, REST) calls these functions and only formats what they return, so the
 behaviour of ``neural-trader data import`` and of an agent's ``import_data`` tool cannot drift
 apart. Inputs are plain values; outputs are pydantic models that serialise to JSON as they are.
+The models that light fronts return as they are live in :mod:`neural_trader.services.data_views`
+(no pandas) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from neural_trader.core.data import BarSpec
 from neural_trader.core.errors import CatalogError, DataValidationError, InvalidArgumentError
-from neural_trader.data.catalog import Catalog, CatalogEntry
+from neural_trader.data.catalog import Catalog
 from neural_trader.data.schema import TS
 from neural_trader.data.timebounds import to_ns
+from neural_trader.services.data_views import (
+    BarsView,
+    DataEntry,
+    ImportSummary,
+    IssueCount,
+    ReportSummary,
+)
 from neural_trader.services.formatting import ns_to_label
 
 __all__ = [
@@ -28,7 +37,9 @@ __all__ = [
     "ExportSummary",
     "FetchSummary",
     "ImportSummary",
+    "IssueCount",
     "QueryResult",
+    "ReportSummary",
     "ResampleSummary",
     "ValidationSummary",
     "delete_data",
@@ -47,64 +58,6 @@ WriteMode = Literal["append", "overwrite", "upsert"]
 Layout = Literal["auto", "yahoo", "datetime", "generic"]
 
 
-class IssueCount(BaseModel):
-    code: str
-    severity: str
-    count: int
-
-
-class ReportSummary(BaseModel):
-    """The JSON face of a :class:`~neural_trader.data.validation.ValidationReport`."""
-
-    ok: bool
-    rows_checked: int
-    errors: int
-    warnings: int
-    by_code: list[IssueCount]
-    issues: list[dict[str, Any]] = Field(description="first issues, with source row and column")
-    repairs: list[dict[str, Any]] = Field(description="first repairs, with source row")
-    repairs_total: int
-
-    @classmethod
-    def from_report(cls, report: Any, limit: int = 20) -> ReportSummary:
-        counts: dict[tuple[str, str], int] = {}
-        for issue in report.issues:
-            key = (issue.code, issue.severity)
-            counts[key] = counts.get(key, 0) + 1
-        return cls(
-            ok=report.ok,
-            rows_checked=report.rows_checked,
-            errors=len(report.errors),
-            warnings=len(report.warnings),
-            by_code=[IssueCount(code=c, severity=s, count=n) for (c, s), n in counts.items()],
-            issues=[i.to_dict() for i in report.issues[:limit]],
-            repairs=[_repair_dict(r) for r in report.repairs[:limit]],
-            repairs_total=len(report.repairs),
-        )
-
-
-def _repair_dict(repair: Any) -> dict[str, Any]:
-    if hasattr(repair, "to_dict"):
-        out: dict[str, Any] = repair.to_dict()
-        return out
-    return {k: getattr(repair, k) for k in ("action", "row", "column", "detail")}
-
-
-class ImportSummary(BaseModel):
-    symbol: str
-    spec: str
-    path: str
-    layout: str
-    mode: str
-    rows_read: int
-    rows_written: int
-    rows_total: int
-    first: str | None
-    last: str | None
-    notes: list[str]
-    validation: ReportSummary
-
-
 class ValidationSummary(BaseModel):
     path: str
     layout: str
@@ -114,44 +67,6 @@ class ValidationSummary(BaseModel):
     last: str | None
     notes: list[str]
     validation: ReportSummary
-
-
-class DataEntry(BaseModel):
-    symbol: str
-    spec: str
-    rows: int
-    first: str
-    last: str
-    files: int
-    bytes: int
-    columns: list[str]
-
-    @classmethod
-    def from_entry(cls, e: CatalogEntry) -> DataEntry:
-        daily = not e.spec.is_intraday
-        return cls(
-            symbol=e.symbol,
-            spec=str(e.spec),
-            rows=e.rows,
-            first=ns_to_label(e.start_ns, daily=daily),
-            last=ns_to_label(e.end_ns, daily=daily),
-            files=e.files,
-            bytes=e.bytes,
-            columns=list(e.columns),
-        )
-
-
-class BarsView(BaseModel):
-    symbol: str
-    spec: str
-    adjusted: bool
-    rows_in_range: int
-    rows_shown: int
-    first: str | None
-    last: str | None
-    columns: list[str]
-    bars: list[dict[str, Any]]
-    stats: dict[str, float | None]
 
 
 class FetchSummary(BaseModel):

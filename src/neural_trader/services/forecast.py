@@ -12,6 +12,9 @@ and ``features`` name columns (case-insensitive). A file without such a column (
 ``open, high, low, close, volume``. ``symbol`` reads bars from the catalog. The feature
 ``calendar`` adds sine/cosine time-of-day, day-of-week and day-of-year features suited to the
 data's frequency.
+
+:class:`MetricsTable` and :class:`ModelInfo` live in :mod:`neural_trader.services.forecast_views`
+(no numpy, so the MCP server can use them when it starts) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -42,10 +45,10 @@ from neural_trader.forecasting.datasets import (
     infer_season_length,
     infer_step_ns,
 )
+from neural_trader.services.forecast_views import MetricsTable, ModelInfo, _finite
 from neural_trader.services.formatting import ns_to_label
 
 if TYPE_CHECKING:
-    from neural_trader.forecasting.evaluation import EvaluationResult
     from neural_trader.forecasting.predictor import Forecast
     from neural_trader.forecasting.registry import ModelRecord, ModelRegistry
 
@@ -265,26 +268,6 @@ def read_series(
 # --------------------------------------------------------------------------- results
 
 
-class MetricsTable(BaseModel):
-    """The model's metrics next to each baseline's, on the same windows."""
-
-    windows: int
-    season_length: int
-    metrics: dict[str, dict[str, float | None]]
-    coverage: dict[str, float]
-    notes: list[str]
-
-    @classmethod
-    def from_result(cls, r: EvaluationResult) -> MetricsTable:
-        return cls(
-            windows=r.n_windows,
-            season_length=r.season_length,
-            metrics={k: {m: _finite(v) for m, v in d.items()} for k, d in r.table().items()},
-            coverage=dict(r.coverage),
-            notes=list(r.notes),
-        )
-
-
 class TrainSummary(BaseModel):
     model_id: str
     kind: str
@@ -345,20 +328,6 @@ class EvaluateSummary(BaseModel):
     evaluation: MetricsTable
 
 
-class ModelInfo(BaseModel):
-    model_id: str
-    kind: str
-    created: str
-    target: str
-    features: list[str]
-    horizon: int
-    input_size: int
-    sources: list[str]
-    val_mae: float | None
-    val_naive_mae: float | None
-    onnx: bool
-
-
 class ModelList(BaseModel):
     root: str
     models: list[ModelInfo]
@@ -390,13 +359,6 @@ class ExportSummary(BaseModel):
     check_windows: int
     max_abs_diff: float
     max_rel_diff: float
-
-
-def _finite(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return f if np.isfinite(f) else None
 
 
 def _registry(registry: ModelRegistry | str | Path | None) -> ModelRegistry:

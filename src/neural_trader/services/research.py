@@ -2,6 +2,8 @@
 
 The CLI's ``backtest`` and ``strategies`` commands and, later, the MCP tools call these; the
 numbers in their output are what the engines and :mod:`neural_trader.analytics` computed.
+The strategy descriptions live in :mod:`neural_trader.services.research_views` (no pandas, so
+the MCP server can use them when it starts) and are re-exported here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from neural_trader.core.errors import (
     DataValidationError,
@@ -21,6 +23,7 @@ from neural_trader.core.errors import (
 from neural_trader.data.catalog import Catalog
 from neural_trader.services.data import _resolve_spec, open_catalog
 from neural_trader.services.formatting import ns_to_label
+from neural_trader.services.research_views import ParamInfo, StrategyInfo
 
 __all__ = [
     "BacktestSummary",
@@ -34,23 +37,6 @@ __all__ = [
 Engine = Literal["vector", "event"]
 Fill = Literal["open", "close"]
 Sizer = Literal["all_in", "fixed", "target_weight", "vol_target"]
-
-
-class ParamInfo(BaseModel):
-    name: str
-    kind: str
-    default: Any
-    description: str
-    json_schema: dict[str, Any]
-    grid: list[Any] = Field(description="default search grid (first 50 values)")
-
-
-class StrategyInfo(BaseModel):
-    name: str
-    description: str
-    long_only: bool
-    requires: list[dict[str, Any]]
-    parameters: list[ParamInfo]
 
 
 def list_strategy_infos() -> list[StrategyInfo]:

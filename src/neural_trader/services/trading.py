@@ -71,6 +71,9 @@ class TradeResult(BaseModel):
     orders: list[dict[str, Any]] = Field(default_factory=list)
     positions: list[dict[str, Any]] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    switches: list[dict[str, Any]] = Field(
+        default_factory=list, description="strategy switches applied during the run"
+    )
 
 
 # -- wiring ---------------------------------------------------------------------------------------

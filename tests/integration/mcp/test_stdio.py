@@ -29,7 +29,7 @@ def test_stdio_subprocess_serves_tools(sample_home: Path) -> None:
             return {"tools": tools, "ping": ping, "snap": snap, "bad": bad, "again": again}
 
     out = anyio.run(go)
-    assert len(out["tools"].tools) == 43
+    assert len(out["tools"].tools) == 45
     assert out["ping"].structured_content["status"] == "ok"
     assert out["snap"].structured_content["symbol"] == "SPX"
     assert out["bad"].is_error

@@ -30,7 +30,7 @@ def test_tools_json_lists_every_tool_with_schemas(cli: typer.Typer, nt_home: Pat
     r = CliRunner().invoke(cli, ["mcp", "tools", "--json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
-    assert doc["count"] == len(doc["tools"]) == 43
+    assert doc["count"] == len(doc["tools"]) == 45
     for tool in doc["tools"]:
         Draft202012Validator.check_schema(tool["inputSchema"])
         Draft202012Validator.check_schema(tool["outputSchema"])

@@ -31,6 +31,8 @@ NEURAL = {
     "neural_optimize",
     "neural_predict",
 }
+# Needs a running `trade` process: tests/integration/mcp/test_switch_strategy.py (and below).
+RUNNER = {"switch_active_strategy"}
 
 VALID: dict[str, dict[str, Any]] = {
     "ping": {},
@@ -115,6 +117,7 @@ VALID: dict[str, dict[str, Any]] = {
     "get_system_metrics": {"include_history": True},
     "get_health_status": {},
     "get_api_latency": {"time_window": 5},
+    "get_token_usage": {"operation": "ping", "timeframe": "15m"},
 }
 
 # (tool, arguments with one bad value, the name the error must mention)
@@ -188,6 +191,12 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("get_system_metrics", {"metrics": ["gpu"]}, "metrics"),
     ("get_health_status", {"deep": True}, "deep"),
     ("get_api_latency", {"time_window": 0}, "time_window"),
+    ("get_token_usage", {"timeframe": "8d"}, "timeframe"),
+    (
+        "switch_active_strategy",
+        {"from_strategy": "sma_cross", "to_strategy": "buy and hold"},
+        "to_strategy",
+    ),
 ]
 
 
@@ -197,13 +206,13 @@ def _tools(server: Any) -> list[Any]:
 
 def test_every_tool_has_valid_and_invalid_cases(server: Any) -> None:
     names = {t.name for t in _tools(server)}
-    assert names == set(VALID) | NEURAL
+    assert names == set(VALID) | NEURAL | RUNNER
     assert names == {t for t, _, _ in INVALID}
 
 
 def test_tools_list_schemas_are_valid_json_schema(server: Any) -> None:
     tools = _tools(server)
-    assert len(tools) == 43
+    assert len(tools) == 45
     for t in tools:
         Draft202012Validator.check_schema(t.input_schema)
         assert t.input_schema["type"] == "object"
@@ -263,6 +272,8 @@ ORIGINAL_PARAMS = {
     "quick_backtest": {"strategy", "symbol", "days"},
     "monte_carlo_simulation": {"portfolio", "simulations", "time_horizon"},
     "get_api_latency": {"endpoint", "time_window"},
+    "get_token_usage": {"operation", "timeframe"},
+    "switch_active_strategy": {"from_strategy", "to_strategy", "close_positions"},
 }  # fmt: skip
 
 
@@ -336,7 +347,6 @@ def test_tool_with_invalid_arguments_names_the_field(
         ("quick_analysis", {"symbol": "NOPE"}, "unknown symbol 'NOPE'"),
         ("get_strategy_info", {"strategy": "nope"}, "unknown strategy 'nope'"),
         ("quick_backtest", {"strategy": "sma_cross", "symbol": "SPX"}, "warm-up"),
-        ("adaptive_strategy_selection", {"symbol": "SPX", "auto_switch": True}, "NotSupported"),
         (
             "execute_trade",
             {"strategy": "m", "symbol": "SPX", "action": "buy", "quantity": 1,
@@ -369,7 +379,8 @@ def test_resources(server: Any, home: Path) -> None:
                 "templates": {t.uri_template for t in templates.resource_templates},
             }
             for uri in ("strategies://available", "data://catalog", "portfolio://status",
-                        "neural://models", "strategies://sma_cross"):  # fmt: skip
+                        "neural://models", "strategies://sma_cross",
+                        "runner://active"):  # fmt: skip
                 res = await client.read_resource(uri)
                 out[uri] = json.loads(res.contents[0].text)
             try:
@@ -390,7 +401,29 @@ def test_resources(server: Any, home: Path) -> None:
     assert {e["symbol"] for e in out["data://catalog"]} == {"SPX", "IXIC"}
     assert out["portfolio://status"]["broker"] == "paper"
     assert out["strategies://sma_cross"]["name"] == "sma_cross"
+    assert out["runner://active"] == {"runner": None, "last_switch": None}
     assert "nope" in out["missing"]
+
+
+def test_auto_switch_without_a_running_strategy_selects_and_says_why_nothing_switched(
+    call: Any,
+) -> None:
+    out = call("adaptive_strategy_selection", {"symbol": "SPX", "auto_switch": True})
+    assert not out.is_error, out.content
+    r = out.structured_content
+    assert r["selected_strategy"] == r["recommendation"] == r["strategy_rankings"][0]["strategy"]
+    assert r["switch_result"] is None
+    assert r["switch_note"] == "no strategy is running on the account; nothing switched"
+
+
+def test_switch_without_a_running_strategy_says_so(call: Any) -> None:
+    result = call(
+        "switch_active_strategy", {"from_strategy": "sma_cross", "to_strategy": "buy_and_hold"}
+    )
+    assert result.is_error
+    assert "no strategy is running on the paper account" in result.content[0].text
+    status = call("get_health_status")  # the server carries on
+    assert not status.is_error
 
 
 def test_use_gpu_is_answered_honestly(call: Any) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Final
 
@@ -87,6 +87,7 @@ def run_event(
     latency_ns: int = 0,
     max_volume_fraction: float | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> EventResult:
     """Run ``strategy`` over ``data`` bar by bar (see the module notes for the order of work).
 
@@ -94,14 +95,17 @@ def run_event(
     dates an order sent on a bar to that bar's close. ``latency_ns`` delays orders and
     cancels (``docs/decisions/0009``); ``max_volume_fraction`` caps fills at that share of a
     bar's volume (off by default). ``instrument`` sets the price and size grid of explicit
-    orders (default: a 1e-9 grid in USD on venue ``SIM``).
+    orders (default: a 1e-9 grid in USD on venue ``SIM``). ``on_chunk(done, total)`` is
+    called after each chunk of bars: progress for a caller, and its cancel point (whatever it
+    raises stops the run and propagates).
     """
     if chunk_size <= 0:
         raise InvalidArgumentError(f"chunk_size must be positive, got {chunk_size}")
     with _collector_paused():
         return _run_data(
-            strategy, data, config, instrument, spec, latency_ns, max_volume_fraction, chunk_size
-        )
+            strategy, data, config, instrument, spec, latency_ns, max_volume_fraction,
+            chunk_size, on_chunk,
+        )  # fmt: skip
 
 
 def _run_data(
@@ -113,6 +117,7 @@ def _run_data(
     latency_ns: int,
     max_volume_fraction: float | None,
     chunk_size: int,
+    on_chunk: Callable[[int, int], None] | None,
 ) -> EventResult:
     parsed = BarSpec.parse(spec) if spec is not None else None
     bar_ns = parsed.nanos if parsed is not None else _infer_bar_ns(data.ts_event)
@@ -138,6 +143,8 @@ def _run_data(
             data.volume[start:stop],
             {k: v[start:stop] for k, v in data.feeds.items()},
         )
+        if on_chunk is not None:
+            on_chunk(stop, len(data))
     return engine.finish()
 
 

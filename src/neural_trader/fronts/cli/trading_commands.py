@@ -18,6 +18,7 @@ from neural_trader.fronts.cli.output import console, run_command
 from neural_trader.fronts.cli.research_commands import SizerName, parse_params
 
 if TYPE_CHECKING:
+    from neural_trader.services.runners import RunnerView, SwitchResult
     from neural_trader.services.trading import TradeResult
 
 
@@ -120,6 +121,9 @@ def trade(
             f"orders sent {r.orders_sent}, denied {r.orders_denied}, fills {r.fills}; "
             f"position {r.position:g}, cash {r.cash:,.2f}, equity {r.equity:,.2f}"
         )
+        for sw in r.switches:
+            how = "closing the position" if sw["close_positions"] else "taking the position over"
+            console.print(f"switched {sw['from']} -> {sw['to']} at bar {sw['bar_ts']} ({how})")
         if r.halted:
             console.print("[bold red]kill switch is on[/]: `neural-trader resume` lifts it")
         if r.interrupted:
@@ -232,6 +236,84 @@ def resume(broker: BrokerOpt = BrokerChoice.paper, as_json: JsonOpt = False) -> 
         lambda: do_resume(broker=broker.value),
         lambda r: console.print(f"trading {r['trading_state']} (was {r['was']})"),
     )
+
+
+def switch(
+    from_strategy: Annotated[
+        str, typer.Option("--from", help="The strategy running now (a safety check).")
+    ],
+    to_strategy: Annotated[str, typer.Option("--to", help="The strategy to run instead.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="The new strategy's parameter name=value."),
+    ] = None,
+    close_positions: Annotated[
+        bool,
+        typer.Option(
+            "--close-positions",
+            help="Close the position first (else the new strategy takes it over).",
+        ),
+    ] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for the runner's answer.")
+    ] = 5.0,
+    broker: BrokerOpt = BrokerChoice.paper,
+    as_json: JsonOpt = False,
+) -> None:
+    """Switch the strategy a running `trade` process trades, at its next bar."""
+    from neural_trader.services.runners import switch_strategy
+
+    run_command(
+        as_json,
+        lambda: switch_strategy(
+            from_strategy,
+            to_strategy,
+            parameters=parse_params(param),
+            close_positions=close_positions,
+            wait_seconds=wait,
+            broker=broker.value,
+        ),
+        switch_view,
+    )
+
+
+def runner(broker: BrokerOpt = BrokerChoice.paper, as_json: JsonOpt = False) -> None:
+    """The strategy running on the account now, and the last switch request."""
+    from neural_trader.services.runners import active_runner, switch_status
+
+    def call() -> dict[str, Any]:
+        active = active_runner(broker=broker.value)
+        last = switch_status(broker=broker.value)
+        return {"runner": active, "last_switch": last}
+
+    def render(r: dict[str, Any]) -> None:
+        active: RunnerView | None = r["runner"]
+        if active is None:
+            console.print(f"no strategy is running on the {broker.value} account")
+        else:
+            params = ", ".join(f"{k}={v}" for k, v in active.parameters.items() if v is not None)
+            console.print(
+                f"[bold]{active.strategy}[/] ({params}) on {active.symbol}, pid {active.pid}, "
+                f"since {active.since}"
+            )
+        if r["last_switch"] is not None:
+            switch_view(r["last_switch"])
+
+    run_command(as_json, call, render)
+
+
+def switch_view(r: SwitchResult) -> None:
+    colour = {"applied": "green", "pending": "yellow", "refused": "bold red"}[r.switch_status]
+    console.print(
+        f"switch {r.request_id} {r.from_strategy} -> {r.to_strategy}: "
+        f"[{colour}]{r.switch_status}[/] ({escape(r.message)})"
+    )
+    for p in r.positions_affected:
+        console.print(f"position at the switch: {p.symbol} {p.quantity:g}")
+    for o in r.closed_positions:
+        console.print(f"closed by {o.client_order_id}: {o.side} {o.quantity:g} ({o.status})")
+    if r.cancelled_orders:
+        console.print(f"cancelled: {', '.join(r.cancelled_orders)}")
 
 
 def orders_table(rows: list[dict[str, Any]], *, title: str) -> None:

@@ -7,10 +7,13 @@ engine (start-up stays well under the 1.5 s the issue allows):
   each an ``Annotated`` type whose ``Field`` carries the bounds and the description that end
   up in the tool's JSON schema, so an agent sees the contract and a bad value is refused with
   the field's name before any engine runs.
-* **Result models** of tools whose service returns a model from a module that imports the
-  engine (pandas, numba); they mirror the service model's fields (the tool validates the
-  service's ``model_dump()`` into them), so the numbers are the service's own. Tools whose
-  service module is light return the service's model directly.
+* **Result models** that tools compose from one or more service results (a backtest and its
+  benchmark, a VaR report and the entry prices, a model listing ...), or that add fields
+  such as ``processing`` to them. Where a tool returns a service's model as it is, or one
+  built on it, the model comes from the service's light ``*_views`` module
+  (:mod:`neural_trader.services.data_views`, ``research_views``, ``forecast_views``), which
+  imports no pandas, so the numbers and the fields are the service's own and are declared
+  once.
 
 Names follow the original neural-trader tools (``results``, ``benchmark_comparison``,
 ``optimized_parameters`` ...) where it had them, so existing agent prompts keep working.
@@ -22,6 +25,11 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from neural_trader.services.data_views import DataEntry, ImportBase
+from neural_trader.services.forecast_views import MetricsTable, ModelInfo
+from neural_trader.services.research_views import ParamSpec, StrategyBasics
+from neural_trader.services.strategy_eval import BenchmarkResult
 
 __all__ = [
     "BacktestOut",
@@ -180,16 +188,8 @@ class BacktestResults(BaseModel):
     final_equity: float
 
 
-class BenchmarkComparison(BaseModel):
-    name: str
-    symbol: str
-    total_return: float | None
-    cagr: float | None
-    sharpe: float | None
-    max_drawdown: float | None
+class BenchmarkComparison(BenchmarkResult):
     excess_return: float | None = Field(description="strategy total return - benchmark's")
-    first: str
-    last: str
 
 
 class Costs(BaseModel):
@@ -223,6 +223,8 @@ class NeuralBacktestOut(BacktestOut):
     )
 
 
+# The fields of optimize.result.TopEntry, which cannot be imported here: the package's
+# __init__ imports the search engines (pandas, numba).
 class TopEntryOut(BaseModel):
     params: dict[str, Any]
     score: float | None
@@ -296,16 +298,6 @@ class RiskOut(BaseModel):
 # -- neural -------------------------------------------------------------------------------------
 
 
-class MetricsTableOut(BaseModel):
-    windows: int
-    season_length: int
-    metrics: dict[str, dict[str, float | None]] = Field(
-        description="model and baselines (naive, seasonal_naive, drift) on the same windows"
-    )
-    coverage: dict[str, float]
-    notes: list[str]
-
-
 class TrainOut(BaseModel):
     model_id: str
     kind: str
@@ -325,8 +317,8 @@ class TrainOut(BaseModel):
     performance: dict[str, float | None] = Field(
         description="the model's test metrics (validation when there is no test split)"
     )
-    validation: MetricsTableOut | None
-    test: MetricsTableOut | None
+    validation: MetricsTable | None
+    test: MetricsTable | None
     intervals: str | None
     path: str
     processing: Processing
@@ -346,28 +338,14 @@ class EvaluateOut(BaseModel):
         description="the same metrics of the naive, seasonal-naive and drift forecasts"
     )
     unavailable: dict[str, str] = Field(description="requested metrics not computed, and why")
-    evaluation: MetricsTableOut
+    evaluation: MetricsTable
     processing: Processing
-
-
-class ModelInfoOut(BaseModel):
-    model_id: str
-    kind: str
-    created: str
-    target: str
-    features: list[str]
-    horizon: int
-    input_size: int
-    sources: list[str]
-    val_mae: float | None
-    val_naive_mae: float | None
-    onnx: bool
 
 
 class ModelStatusOut(BaseModel):
     registry: str
     count: int
-    models: list[ModelInfoOut]
+    models: list[ModelInfo]
     model: dict[str, Any] | None = Field(description="full details of the model asked for")
     problems: list[str]
 
@@ -375,7 +353,7 @@ class ModelStatusOut(BaseModel):
 # -- data ---------------------------------------------------------------------------------------
 
 
-class ValidationOut(BaseModel):
+class ValidationOut(BaseModel):  # data_views.ReportSummary less by_code and repairs
     ok: bool
     rows_checked: int
     errors: int
@@ -384,67 +362,20 @@ class ValidationOut(BaseModel):
     repairs_total: int
 
 
-class ImportOut(BaseModel):
-    symbol: str
-    spec: str
-    path: str
-    layout: str
-    mode: str
-    rows_read: int
-    rows_written: int
-    rows_total: int
-    first: str | None
-    last: str | None
-    notes: list[str]
+class ImportOut(ImportBase):
     validation: ValidationOut
-
-
-class DataEntryOut(BaseModel):
-    symbol: str
-    spec: str
-    rows: int
-    first: str
-    last: str
-    files: int
-    bytes: int
-    columns: list[str]
 
 
 class DataListOut(BaseModel):
     count: int
-    entries: list[DataEntryOut]
-
-
-class CandlesOut(BaseModel):
-    symbol: str
-    spec: str
-    adjusted: bool
-    rows_in_range: int
-    rows_shown: int
-    first: str | None
-    last: str | None
-    columns: list[str]
-    bars: list[dict[str, Any]]
-    stats: dict[str, float | None]
+    entries: list[DataEntry]
 
 
 # -- strategies ---------------------------------------------------------------------------------
 
 
-class ParamOut(BaseModel):
-    name: str
-    kind: str
-    default: Any
-    description: str
-    json_schema: dict[str, Any]
-
-
-class StrategyDetail(BaseModel):
-    name: str
-    description: str
-    long_only: bool
-    requires: list[dict[str, Any]]
-    parameters: list[ParamOut]
+class StrategyDetail(StrategyBasics):  # research_views.StrategyInfo less the search grids
+    parameters: list[ParamSpec]
 
 
 class StrategiesOut(BaseModel):
@@ -460,21 +391,3 @@ class SystemMetricsOut(BaseModel):
     history: list[dict[str, Any]] | None
     system_health: Literal["healthy", "degraded"]
     notes: list[str]
-
-
-class LatencyStats(BaseModel):
-    calls: int
-    errors: int
-    mean_ms: float | None
-    p50_ms: float | None
-    p95_ms: float | None
-    p99_ms: float | None
-    max_ms: float | None
-
-
-class ApiLatencyOut(BaseModel):
-    endpoint: str | None
-    time_window_minutes: int
-    overall: LatencyStats
-    by_tool: dict[str, LatencyStats]
-    note: str

@@ -1,4 +1,4 @@
-"""MCP resources: strategies, forecasting models, portfolio state and the data catalog.
+"""MCP resources: strategies, the running strategy, models, portfolio state and the catalog.
 
 Resources are what an agent reads for context rather than calls for a result. Each returns
 the JSON of the same service the matching tool uses, read at the time of the request.
@@ -64,6 +64,25 @@ def register_resources(server: MCPServer[Any]) -> None:
             return next(i for i in list_strategy_infos() if i.name == name)
 
         return _json(one)
+
+    @server.resource(
+        "runner://active",
+        name="running strategy",
+        description="the strategy a `trade` process is running on the account, and the last "
+        "switch request (switch_active_strategy) with what became of it",
+        mime_type=JSON,
+    )
+    def running() -> str:
+        from neural_trader.services.runners import active_runner, switch_status
+
+        def both() -> dict[str, Any]:
+            runner, last = active_runner(), switch_status()
+            return {
+                "runner": None if runner is None else runner.model_dump(mode="json"),
+                "last_switch": None if last is None else last.model_dump(mode="json"),
+            }
+
+        return _json(both)
 
     @server.resource(
         "neural://models",

@@ -16,8 +16,12 @@
   optimiser stops between chunks the way Ctrl-C stops it, training between steps and Monte
   Carlo between chunks; an engine without a checkpoint, such as one backtest, finishes in the
   background and its result is dropped).
-* **Timing**: every call is recorded in :class:`CallLog`, the source of ``get_api_latency``
-  and the latency/throughput part of ``get_system_metrics``.
+* **Timing and size**: every call is recorded in :class:`CallLog`, the source of
+  ``get_api_latency``, ``analyze_bottlenecks``, the latency/throughput part of
+  ``get_system_metrics`` and ``get_token_usage``. Durations are the tool body's (after argument
+  validation); sizes are what the call costs the agent's context, measured where the SDK has
+  just converted the result (:class:`MeasuredTool`): the arguments as received and the result
+  as sent.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -38,21 +43,28 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp_types import ToolAnnotations
-from pydantic import ConfigDict
+from mcp.shared.exceptions import MCPError
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import ConfigDict, PrivateAttr
+from pydantic_core import to_json
 
 from neural_trader.core.cancel import CancelledByCaller
 from neural_trader.core.errors import NeuralTraderError
 
 __all__ = [
     "CallLog",
+    "CallRecord",
     "Cancelled",
+    "MeasuredTool",
     "Progress",
     "ServerState",
+    "Size",
     "ToolSet",
     "engine_message",
+    "result_size",
     "run_engine",
     "run_light",
+    "text_size",
 ]
 
 log = logging.getLogger("neural_trader.mcp")
@@ -60,13 +72,82 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
+class Size(NamedTuple):
+    """A payload's size: UTF-8 bytes (what travels) and characters (what a tokenizer reads)."""
+
+    bytes: int
+    chars: int
+
+
+NOTHING = Size(0, 0)
+"""What a cancelled call sends back: no result at all."""
+
+
+def text_size(text: str) -> Size:
+    """Size of a string; ``isascii`` spares the encode for the usual all-ASCII JSON."""
+    n = len(text)
+    return Size(n, n) if text.isascii() else Size(len(text.encode()), n)
+
+
+def json_size(value: Any) -> Size:
+    """Size of ``value`` as compact JSON, written by pydantic-core as the SDK's transports do
+    (non-ASCII kept as UTF-8, NaN and infinities as ``null``)."""
+    raw = to_json(value, inf_nan_mode="null", fallback=str)
+    n = len(raw)
+    return Size(n, n) if raw.isascii() else Size(n, len(raw.decode()))
+
+
+def result_size(result: Any) -> Size:
+    """What a tool result puts in front of the agent: every content block (a text block's
+    text; any other block's JSON) plus ``structuredContent`` as compact JSON.
+
+    Text is counted as the client decodes it (the JSON-string escaping of the JSON-RPC frame
+    is not counted): that is what a client hands its model.
+    """
+    if not isinstance(result, CallToolResult):
+        return json_size(result)  # not converted (a caller of Tool.run without conversion)
+    total_bytes = total_chars = 0
+    for block in result.content:
+        size = (
+            text_size(block.text)
+            if isinstance(block, TextContent)
+            else text_size(block.model_dump_json(by_alias=True, exclude_none=True))
+        )
+        total_bytes += size.bytes
+        total_chars += size.chars
+    if result.structured_content is not None:
+        size = json_size(result.structured_content)
+        total_bytes += size.bytes
+        total_chars += size.chars
+    return Size(total_bytes, total_chars)
+
+
+def error_size(exc: Exception) -> Size:
+    """The error text the SDK sends for ``exc``: ``str(exc)`` in an ``isError`` result, or the
+    JSON-RPC error object for an :class:`MCPError` (the SDK passes those through)."""
+    if isinstance(exc, MCPError):
+        return text_size(exc.error.model_dump_json(by_alias=True, exclude_none=True))
+    return text_size(str(exc))
+
+
 @dataclass(frozen=True, slots=True)
 class CallRecord:
+    """One ``tools/call`` as this server saw it."""
+
     tool: str
     ended: float
     """Wall-clock time (``time.time()``) the call ended."""
     seconds: float
+    """The tool body's duration; for a call refused before the body ran, the validation's."""
     ok: bool
+    """False when the client got an error (``isError``, a protocol error, or a cancel)."""
+    request: Size
+    """The arguments as received, as compact JSON."""
+    response: Size
+    """The result as sent (:func:`result_size`), or the error text (:func:`error_size`)."""
+    reached_body: bool
+    """False when the SDK refused the arguments: those calls cost context but have no
+    duration worth timing, so the latency tools leave them out."""
 
 
 class CallLog:
@@ -75,17 +156,34 @@ class CallLog:
     def __init__(self, maxlen: int = 50_000) -> None:
         self._calls: deque[CallRecord] = deque(maxlen=maxlen)
         self._lock = threading.Lock()
+        self._dropped_until = float("-inf")
+        """When the newest call pushed out of the log ended (-inf: none was)."""
 
-    def record(self, tool: str, seconds: float, ok: bool) -> None:
+    def add(self, record: CallRecord) -> None:
         with self._lock:
-            self._calls.append(CallRecord(tool, time.time(), seconds, ok))
+            if len(self._calls) == self._calls.maxlen:
+                self._dropped_until = self._calls[0].ended
+            self._calls.append(record)
 
-    def since(self, seconds: float, tool: str | None = None) -> list[CallRecord]:
+    def since(
+        self, seconds: float, tool: str | None = None, *, refused: bool = False
+    ) -> list[CallRecord]:
+        """Calls that ended in the last ``seconds`` (of ``tool``); those whose arguments were
+        refused before the body ran only with ``refused=True``."""
         cutoff = time.time() - seconds
         with self._lock:
             return [
-                c for c in self._calls if c.ended >= cutoff and (tool is None or c.tool == tool)
+                c
+                for c in self._calls
+                if c.ended >= cutoff
+                and (tool is None or c.tool == tool)
+                and (refused or c.reached_body)
             ]
+
+    def complete_since(self, seconds: float) -> bool:
+        """Whether the log still holds every call of the last ``seconds`` (none pushed out)."""
+        with self._lock:
+            return self._dropped_until < time.time() - seconds
 
 
 @dataclass
@@ -141,20 +239,25 @@ class ToolSet:
         """
 
         def deco(fn: F) -> F:
-            wrapped = _instrument(fn, self.state.calls)
-            tool = Tool.from_function(
-                wrapped,
-                name=fn.__name__,
-                title=title,
-                annotations=ToolAnnotations(
+            wrapped = _instrument(fn)
+            # from_function builds ``cls``; its annotation says Tool.
+            tool = cast(
+                MeasuredTool,
+                MeasuredTool.from_function(
+                    wrapped,
+                    name=fn.__name__,
                     title=title,
-                    read_only_hint=read_only,
-                    destructive_hint=destructive,
-                    idempotent_hint=read_only if idempotent is None else idempotent,
-                    open_world_hint=open_world,
+                    annotations=ToolAnnotations(
+                        title=title,
+                        read_only_hint=read_only,
+                        destructive_hint=destructive,
+                        idempotent_hint=read_only if idempotent is None else idempotent,
+                        open_world_hint=open_world,
+                    ),
                 ),
             )
             _forbid_extra(tool)
+            tool.log_to(self.state.calls)
             self.tools.append(tool)
             return fn
 
@@ -176,23 +279,89 @@ def _forbid_extra(tool: Tool) -> None:
     tool.parameters = strict.model_json_schema(by_alias=True)
 
 
-def _instrument(fn: F, calls: CallLog) -> F:
-    name = fn.__name__
+@dataclass(slots=True)
+class _Body:
+    """What the tool body of the current call reports to :meth:`MeasuredTool.run`."""
+
+    seconds: float | None = None
+
+
+_BODY: ContextVar[_Body | None] = ContextVar("neural_trader_mcp_body", default=None)
+
+
+def _instrument(fn: F) -> F:
+    """Time the tool body and turn engine errors into tool errors carrying their message."""
 
     @functools.wraps(fn)
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         t0 = time.perf_counter()
-        ok = False
         try:
-            result = await fn(*args, **kwargs)
-            ok = True
-            return result
+            return await fn(*args, **kwargs)
         except NeuralTraderError as exc:
             raise ToolError(engine_message(exc)) from exc
         finally:
-            calls.record(name, time.perf_counter() - t0, ok)
+            body = _BODY.get()
+            if body is not None:
+                body.seconds = time.perf_counter() - t0
 
     return wrapper  # type: ignore[return-value]
+
+
+class MeasuredTool(Tool):
+    """An SDK tool that logs each call's duration and what it costs the agent's context.
+
+    :meth:`run` is where the SDK's tool manager hands over the arguments exactly as received
+    and gets back the converted ``CallToolResult`` (or the exception whose text becomes the
+    error result), so both sizes are measured on what crosses the wire, once per call and
+    without serialising anything the SDK sends twice: the text blocks are measured as they
+    are, only the arguments and ``structuredContent`` are written to JSON (pydantic-core).
+    """
+
+    _calls: CallLog | None = PrivateAttr(default=None)
+
+    def log_to(self, calls: CallLog) -> None:
+        self._calls = calls
+
+    async def run(
+        self,
+        arguments: dict[str, Any],
+        context: Context[Any, Any],
+        convert_result: bool = False,
+    ) -> Any:
+        body = _Body()
+        token = _BODY.set(body)
+        t0 = time.perf_counter()
+        try:
+            result = await super().run(arguments, context, convert_result)
+        except Exception as exc:
+            self._log(arguments, body, t0, error_size(exc), ok=False)
+            raise
+        except BaseException:  # cancelled: nothing is sent back
+            self._log(arguments, body, t0, NOTHING, ok=False)
+            raise
+        finally:
+            _BODY.reset(token)
+        failed = isinstance(result, CallToolResult) and result.is_error
+        self._log(arguments, body, t0, result_size(result), ok=not failed)
+        return result
+
+    def _log(
+        self, arguments: dict[str, Any], body: _Body, t0: float, response: Size, *, ok: bool
+    ) -> None:
+        if self._calls is None:
+            return
+        reached = body.seconds is not None
+        self._calls.add(
+            CallRecord(
+                tool=self.name,
+                ended=time.time(),
+                seconds=body.seconds if body.seconds is not None else time.perf_counter() - t0,
+                ok=ok,
+                request=json_size(arguments),
+                response=response,
+                reached_body=reached,
+            )
+        )
 
 
 class Cancelled(CancelledByCaller):

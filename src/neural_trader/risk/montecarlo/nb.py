@@ -25,6 +25,46 @@ from numba import njit
 __all__ = ["bootstrap_chunk_nb", "gbm_chunk_nb", "quantile_chunk_nb"]
 
 
+# The steps every kernel shares, one path at a time. Small njit functions called from njit
+# code are inlined by LLVM; keep the ``want_worst``/``want_paths`` tests in the kernels: a
+# helper that carried them (even with ``inline="always"``) made the GBM kernel 10-25% slower.
+
+
+@njit(nogil=True, cache=True)
+def _start_path(c: np.ndarray, p: int, want_paths: bool, out_paths: np.ndarray) -> None:
+    """Cumulative log returns back to 0; price relatives of path ``p`` at step 0 to 1."""
+    for i in range(c.shape[0]):
+        c[i] = 0.0
+        if want_paths:
+            out_paths[p, 0, i] = 1.0
+
+
+@njit(nogil=True, cache=True)
+def _pnl(c: np.ndarray, exposures: np.ndarray) -> float:
+    """The portfolio's cumulative P&L ``sum_i e_i * (exp(c_i) - 1)``."""
+    v = 0.0
+    for i in range(c.shape[0]):
+        v += exposures[i] * math.expm1(c[i])
+    return v
+
+
+@njit(nogil=True, cache=True)
+def _store_relatives(c: np.ndarray, out_paths: np.ndarray, p: int, t: int) -> None:
+    """Price relatives ``exp(c_i)`` of path ``p`` at step ``t``."""
+    for i in range(c.shape[0]):
+        out_paths[p, t, i] = math.exp(c[i])
+
+
+@njit(nogil=True, cache=True)
+def _end_path(
+    c: np.ndarray, p: int, worst: float, out_log: np.ndarray, out_worst: np.ndarray
+) -> None:
+    """Path ``p``'s horizon log returns and worst P&L into the outputs."""
+    for i in range(c.shape[0]):
+        out_log[p, i] = c[i]
+    out_worst[p] = worst
+
+
 @njit(nogil=True, cache=True)
 def gbm_chunk_nb(
     z: np.ndarray,
@@ -63,10 +103,7 @@ def gbm_chunk_nb(
         return
     c = np.zeros(n)
     for p in range(m):
-        for i in range(n):
-            c[i] = 0.0
-            if want_paths:
-                out_paths[p, 0, i] = 1.0
+        _start_path(c, p, want_paths, out_paths)
         worst = np.inf
         for s in range(steps):
             for i in range(n):
@@ -75,16 +112,10 @@ def gbm_chunk_nb(
                     acc += chol[i, j] * z[p, s, j]
                 c[i] += acc
             if want_worst:
-                v = 0.0
-                for i in range(n):
-                    v += exposures[i] * math.expm1(c[i])
-                worst = min(worst, v)
+                worst = min(worst, _pnl(c, exposures))
             if want_paths:
-                for i in range(n):
-                    out_paths[p, s + 1, i] = math.exp(c[i])
-        for i in range(n):
-            out_log[p, i] = c[i]
-        out_worst[p] = worst
+                _store_relatives(c, out_paths, p, s + 1)
+        _end_path(c, p, worst, out_log, out_worst)
 
 
 @njit(nogil=True, cache=True)
@@ -106,10 +137,7 @@ def quantile_chunk_nb(
     want_paths = out_paths.shape[0] > 0
     c = np.zeros(n)
     for p in range(m):
-        for i in range(n):
-            c[i] = 0.0
-            if want_paths:
-                out_paths[p, 0, i] = 1.0
+        _start_path(c, p, want_paths, out_paths)
         worst = np.inf
         for s in range(steps):
             for i in range(n):
@@ -120,16 +148,10 @@ def quantile_chunk_nb(
                 hi = sorted_returns[min(k + 1, last), i]
                 c[i] += lo + f * (hi - lo)
             if want_worst:
-                v = 0.0
-                for i in range(n):
-                    v += exposures[i] * math.expm1(c[i])
-                worst = min(worst, v)
+                worst = min(worst, _pnl(c, exposures))
             if want_paths:
-                for i in range(n):
-                    out_paths[p, s + 1, i] = math.exp(c[i])
-        for i in range(n):
-            out_log[p, i] = c[i]
-        out_worst[p] = worst
+                _store_relatives(c, out_paths, p, s + 1)
+        _end_path(c, p, worst, out_log, out_worst)
 
 
 @njit(nogil=True, cache=True)
@@ -153,11 +175,9 @@ def bootstrap_chunk_nb(
     c = np.zeros(n)
     var = np.zeros(n)
     for p in range(m):
+        _start_path(c, p, want_paths, out_paths)
         for i in range(n):
-            c[i] = 0.0
             var[i] = sigma0[i] * sigma0[i]
-            if want_paths:
-                out_paths[p, 0, i] = 1.0
         worst = np.inf
         for s in range(steps):
             row = idx[p, s]
@@ -166,13 +186,7 @@ def bootstrap_chunk_nb(
                 c[i] += mu[i] + d
                 var[i] = lam * var[i] + (1.0 - lam) * d * d
             if want_worst:
-                v = 0.0
-                for i in range(n):
-                    v += exposures[i] * math.expm1(c[i])
-                worst = min(worst, v)
+                worst = min(worst, _pnl(c, exposures))
             if want_paths:
-                for i in range(n):
-                    out_paths[p, s + 1, i] = math.exp(c[i])
-        for i in range(n):
-            out_log[p, i] = c[i]
-        out_worst[p] = worst
+                _store_relatives(c, out_paths, p, s + 1)
+        _end_path(c, p, worst, out_log, out_worst)

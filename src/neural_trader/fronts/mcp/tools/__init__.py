@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from neural_trader.fronts.mcp.runtime import ToolSet
 from neural_trader.fronts.mcp.tools import analysis as analysis
+from neural_trader.fronts.mcp.tools import control as control
 from neural_trader.fronts.mcp.tools import core as core
 from neural_trader.fronts.mcp.tools import data as data
 from neural_trader.fronts.mcp.tools import neural as neural
@@ -24,6 +25,7 @@ GROUPS = {
     "neural": neural,
     "data": data,
     "analysis": analysis,
+    "control": control,
     "system": system,
 }
 

@@ -24,7 +24,6 @@ from neural_trader.fronts.mcp.models import (
     Costs,
     DateArg,
     OptimizeOut,
-    ParamOut,
     Ping,
     Processing,
     RangeArg,
@@ -40,6 +39,8 @@ from neural_trader.fronts.mcp.models import processing as ran_on
 from neural_trader.fronts.mcp.runtime import Progress, ToolSet, run_engine, run_light
 from neural_trader.services.market import MarketSnapshot, MarketStatus
 from neural_trader.services.orders import StrategyHealth, StrategyPerformance
+from neural_trader.services.research_views import ParamSpec, StrategyInfo
+from neural_trader.services.runners import AdaptiveSelection
 from neural_trader.services.strategy_eval import (
     ComparisonReport,
     PerformanceBenchmark,
@@ -597,38 +598,33 @@ def register(tools: ToolSet) -> None:
 
         return await run_engine(ctx, state, work, label=f"compare on {symbol or 'SPX'}")
 
-    @tools.tool(title="Adaptive strategy selection")
+    @tools.tool(title="Adaptive strategy selection", read_only=False, idempotent=False)
     async def adaptive_strategy_selection(
         symbol: SymbolArg,
         auto_switch: Annotated[
             bool,
             Field(
-                description="switch the running strategy: needs a running-strategy manager, "
-                "which this server does not have (true is refused)"
+                description="switch the strategy running on this symbol (a `trade` process) to "
+                "the selected one, taking its position over (see switch_active_strategy)"
             ),
         ] = False,
         ctx: Context | None = None,
-    ) -> Recommendation:
+    ) -> AdaptiveSelection:
         """Measure the symbol's conditions and rank the strategies on it (recommend_strategy
-        with moderate risk tolerance)."""
-        from neural_trader.services.strategy_eval import recommend_strategy as rec
+        with moderate risk tolerance); with auto_switch, hand the running strategy over to the
+        winner and report the switch."""
+        from neural_trader.services.runners import adaptive_selection
 
-        if auto_switch:
-            from neural_trader.core.errors import NotSupportedError
-
-            raise NotSupportedError(
-                "auto_switch needs a manager of running strategies, which does not exist yet",
-                hint="call with auto_switch=false and start the chosen strategy with "
-                "'neural-trader trade'",
-            )
-        return await run_engine(ctx, state, lambda p: rec(symbol), label=f"select on {symbol}")
+        return await run_engine(
+            ctx,
+            state,
+            lambda p: adaptive_selection(symbol, auto_switch=auto_switch, check=p.check),
+            label=f"select on {symbol}",
+        )
 
 
-def _detail(info: Any) -> StrategyDetail:
+def _detail(info: StrategyInfo) -> StrategyDetail:
     return StrategyDetail(
-        name=info.name,
-        description=info.description,
-        long_only=info.long_only,
-        requires=info.requires,
-        parameters=[ParamOut.model_validate(p.model_dump()) for p in info.parameters],
+        **info.model_dump(exclude={"parameters"}),
+        parameters=[ParamSpec.model_validate(p.model_dump()) for p in info.parameters],
     )

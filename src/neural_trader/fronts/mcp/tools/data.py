@@ -13,8 +13,6 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from neural_trader.fronts.mcp.models import (
-    CandlesOut,
-    DataEntryOut,
     DataListOut,
     DateArg,
     ImportOut,
@@ -24,6 +22,7 @@ from neural_trader.fronts.mcp.models import (
     date_str,
 )
 from neural_trader.fronts.mcp.runtime import ToolSet, run_light
+from neural_trader.services.data_views import BarsView
 from neural_trader.services.market import IndicatorTable
 
 __all__ = ["register"]
@@ -51,11 +50,11 @@ def register(tools: ToolSet) -> None:
         adjusted: Annotated[
             bool, Field(description="split/dividend-adjusted OHLC (when adj_close is stored)")
         ] = False,
-    ) -> CandlesOut:
+    ) -> BarsView:
         """OHLCV bars of a symbol from the catalog, with range statistics."""
         from neural_trader.services.data import show_data
 
-        view = await run_light(
+        return await run_light(
             state,
             lambda: show_data(
                 symbol,
@@ -67,7 +66,6 @@ def register(tools: ToolSet) -> None:
                 adjusted=adjusted,
             ),
         )
-        return CandlesOut.model_validate(view.model_dump())
 
     @tools.tool(title="Compute indicators")
     async def compute_indicators(
@@ -140,9 +138,10 @@ def register(tools: ToolSet) -> None:
                 mode=mode,
             ),
         )
-        data = s.model_dump()
-        data["validation"] = ValidationOut.model_validate(data["validation"])
-        return ImportOut.model_validate(data)
+        return ImportOut(
+            **s.model_dump(exclude={"validation"}),
+            validation=ValidationOut.model_validate(s.validation.model_dump()),
+        )
 
     @tools.tool(title="List data")
     async def list_data() -> DataListOut:
@@ -150,6 +149,4 @@ def register(tools: ToolSet) -> None:
         from neural_trader.services.data import list_data as entries
 
         rows = await run_light(state, entries)
-        return DataListOut(
-            count=len(rows), entries=[DataEntryOut.model_validate(e.model_dump()) for e in rows]
-        )
+        return DataListOut(count=len(rows), entries=rows)

@@ -22,9 +22,7 @@ from pydantic import Field
 from neural_trader.fronts.mcp.models import (
     DateArg,
     EvaluateOut,
-    MetricsTableOut,
     ModelIdArg,
-    ModelInfoOut,
     ModelStatusOut,
     NeuralBacktestOut,
     Processing,
@@ -164,10 +162,8 @@ def register(tools: ToolSet) -> None:
             seconds=s.seconds,
             parameters=s.parameters,
             performance=perf,
-            validation=None
-            if s.validation is None
-            else MetricsTableOut.model_validate(s.validation.model_dump()),
-            test=None if s.test is None else MetricsTableOut.model_validate(s.test.model_dump()),
+            validation=s.validation,
+            test=s.test,
             intervals=s.intervals,
             path=s.path,
             processing=_gpu(use_gpu, t0, s.device),
@@ -222,7 +218,7 @@ def register(tools: ToolSet) -> None:
                 if name != "model"
             },
             unavailable=unavailable,
-            evaluation=MetricsTableOut.model_validate(table.model_dump()),
+            evaluation=table,
             processing=_gpu(use_gpu, t0),
         )
 
@@ -286,7 +282,7 @@ def register(tools: ToolSet) -> None:
             return ModelStatusOut(
                 registry=listing.root,
                 count=len(listing.models),
-                models=[ModelInfoOut.model_validate(m.model_dump()) for m in listing.models],
+                models=listing.models,
                 model=detail,
                 problems=listing.problems,
             )

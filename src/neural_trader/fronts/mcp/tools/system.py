@@ -1,47 +1,69 @@
-"""System tools: process and host metrics, health, and this server's own tool-call latency.
+"""System tools: process and host metrics, health, and this server's own tool calls.
 
-Latency and throughput are measured, not configured: every tool call of this server process
-is timed (``runtime.CallLog``) and these tools summarise those timings. CPU and memory come
+Latency, throughput and context cost are measured, not configured: every tool call of this
+server process is timed and sized (``runtime.CallLog``) and these tools summarise those
+records with the pure functions of :mod:`neural_trader.services.health`. CPU and memory come
 from the operating system (:func:`neural_trader.services.health.process_metrics`).
 """
 
 from __future__ import annotations
 
-import math
+import difflib
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import AfterValidator, BaseModel, Field
 
-from neural_trader.fronts.mcp.models import ApiLatencyOut, LatencyStats, SystemMetricsOut
+from neural_trader.fronts.mcp.models import SystemMetricsOut
 from neural_trader.fronts.mcp.runtime import CallRecord, ToolSet, run_light
-from neural_trader.services.health import BottleneckMetric, BottleneckReport, HealthReport
+from neural_trader.services.health import (
+    TIMEFRAME_PATTERN,
+    ApiLatencyOut,
+    BottleneckMetric,
+    BottleneckReport,
+    HealthReport,
+    LatencyStats,
+    TokenUsageReport,
+    latency_stats,
+    timeframe_seconds,
+    token_usage,
+)
 
-__all__ = ["latency_stats", "register"]
+__all__ = ["register"]
 
 
-def latency_stats(calls: list[CallRecord]) -> LatencyStats:
-    """Percentiles (nearest rank) of the calls' durations in milliseconds."""
-    ms = sorted(c.seconds * 1000.0 for c in calls)
-    if not ms:
-        return LatencyStats(
-            calls=0, errors=0, mean_ms=None, p50_ms=None, p95_ms=None, p99_ms=None, max_ms=None
-        )
+def timed(calls: Iterable[CallRecord]) -> LatencyStats:
+    """Latency of logged calls (the service's nearest-rank summary of (seconds, ok))."""
+    return latency_stats((c.seconds, c.ok) for c in calls)
 
-    def pct(q: float) -> float:
-        return ms[min(len(ms) - 1, max(0, math.ceil(q / 100.0 * len(ms)) - 1))]
 
-    return LatencyStats(
-        calls=len(ms),
-        errors=sum(1 for c in calls if not c.ok),
-        mean_ms=sum(ms) / len(ms),
-        p50_ms=pct(50),
-        p95_ms=pct(95),
-        p99_ms=pct(99),
-        max_ms=ms[-1],
-    )
+def _check_timeframe(value: str) -> str:
+    timeframe_seconds(value)  # raises ValueError: the SDK reports it under the field's name
+    return value
+
+
+Timeframe = Annotated[
+    str,
+    Field(
+        pattern=TIMEFRAME_PATTERN,
+        description="window ending now: a number and m, h or d (15m, 1h, 24h, 7d); at most 7d",
+    ),
+    AfterValidator(_check_timeframe),
+]
+
+
+def check_tool_name(name: str, names: list[str]) -> None:
+    """A tool error naming the closest tool names unless a tool is called ``name``: a typo
+    would otherwise report zero calls, indistinguishable from a tool nobody called."""
+    if name in names:
+        return
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else "see tools/list for the names"
+    raise ToolError(f"operation: no tool named {name!r}; {hint}")
 
 
 class HealthOut(BaseModel):
@@ -98,7 +120,7 @@ def register(tools: ToolSet) -> None:
                 "host_available_bytes": pm.memory_available_bytes,
             }
         if "latency" in metrics:
-            current["latency"] = latency_stats(calls).model_dump()
+            current["latency"] = timed(calls).model_dump()
         if "throughput" in metrics:
             span = min(window, uptime)
             current["throughput"] = {
@@ -115,7 +137,7 @@ def register(tools: ToolSet) -> None:
                 {
                     "minute": datetime.fromtimestamp(m * 60, UTC).isoformat(),
                     "calls": len(cs),
-                    "p95_ms": latency_stats(cs).p95_ms,
+                    "p95_ms": timed(cs).p95_ms,
                 }
                 for m, cs in sorted(buckets.items())
             ]
@@ -189,8 +211,38 @@ def register(tools: ToolSet) -> None:
         return ApiLatencyOut(
             endpoint=endpoint,
             time_window_minutes=time_window,
-            overall=latency_stats(calls),
-            by_tool={k: latency_stats(v) for k, v in sorted(by_tool.items())},
+            overall=timed(calls),
+            by_tool={k: timed(v) for k, v in sorted(by_tool.items())},
             note="tool bodies timed inside this server process; argument validation and "
             "transport are not included",
+        )
+
+    @tools.tool(title="Token usage")
+    async def get_token_usage(
+        operation: Annotated[
+            str | None, Field(max_length=80, description="a tool name; default: every tool")
+        ] = None,
+        timeframe: Timeframe = "24h",
+    ) -> TokenUsageReport:
+        """What this server's tool calls cost the agent's context over the timeframe: measured
+        UTF-8 bytes and characters of each call's arguments and of the result sent back
+        (content text + structuredContent, or the error text), overall and per tool, with the
+        tools whose results took the most. Tokens are estimated as ceil(chars / 4): the server
+        never sees the client model's tokenizer (see token_method)."""
+        if operation is not None:
+            check_tool_name(operation, [t.name for t in tools.tools])
+        seconds = timeframe_seconds(timeframe)
+        calls = state.calls.since(seconds, operation, refused=True)
+        complete = state.calls.complete_since(seconds)
+        now = time.time()
+        return await run_light(
+            state,
+            lambda: token_usage(
+                calls,
+                operation=operation,
+                timeframe=timeframe,
+                now=now,
+                started=state.started,
+                log_complete=complete,
+            ),
         )
