@@ -957,9 +957,12 @@ def fc_model_checks(rep: Report, ctx: dict[str, Any], kind: str) -> None:
             mean_abs_diff=float(np.mean(np.abs(on_dev - on_cpu))),
             scale="standardised units (series std = 1)",
         )
-        ok = chk.expect(diff < 1e-4, f"{dev} and CPU forecasts differ by up to {diff:.3g}")
-        if not ok and dev.startswith("cuda"):
-            # Diagnose: is TF32 (tensor-core float32) the cause? Rerun with it off.
+        if diff < 1e-4 or not dev.startswith("cuda"):
+            chk.expect(diff < 1e-4, f"{dev} and CPU forecasts differ by up to {diff:.3g}")
+        else:
+            # cuDNN runs float32 RNNs and convolutions on tensor cores (TF32) by default: the
+            # float32 contract holds only with TF32 off, which is what is checked; the drift
+            # with it on is reported.
             import torch
 
             saved = (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
@@ -969,7 +972,13 @@ def fc_model_checks(rep: Report, ctx: dict[str, Any], kind: str) -> None:
                 strict = predict_point(model, sets["test"], dev)
             finally:
                 torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
-            chk.numbers["max_abs_diff_tf32_off"] = float(np.max(np.abs(strict - on_cpu)))
+            strict_diff = float(np.max(np.abs(strict - on_cpu)))
+            chk.numbers["max_abs_diff_tf32_off"] = strict_diff
+            chk.note(f"with cuDNN TF32 on (the default) forecasts drift by up to {diff:.3g}")
+            chk.expect(
+                strict_diff < 1e-4,
+                f"{dev} and CPU forecasts differ by up to {strict_diff:.3g} even with TF32 off",
+            )
 
     rep.run("forecasting", f"fc.{kind}.inference_{dev}_vs_cpu", inference)
 

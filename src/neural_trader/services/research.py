@@ -8,7 +8,7 @@ the MCP server can use them when it starts) and are re-exported here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,6 +190,7 @@ def run_backtest(
     check_lookahead: bool = False,
     inputs: Mapping[str, str] | None = None,
     catalog: Catalog | str | Path | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> BacktestSummary:
     """Backtest one strategy on one symbol and summarise the result.
 
@@ -197,7 +198,8 @@ def run_backtest(
     catalog symbol or a bar file, for ``bars`` requirements) or
     ``{"sentiment": "news.csv:score"}`` (a CSV with a timestamp column and a value column,
     for ``series`` requirements). Two-leg strategies (``pairs``) run on the vectorized
-    portfolio engine with shared cash.
+    portfolio engine with shared cash. ``on_chunk(done, total)`` reports the event engine's
+    progress every chunk of bars and is its cancel point (what it raises propagates).
     """
     from neural_trader.analytics import summarize
     from neural_trader.backtest import BacktestConfig, SkipReason
@@ -248,7 +250,7 @@ def run_backtest(
     elif engine == "event":
         from neural_trader.backtest.event import run_event
 
-        result = run_event(strat, data, config, spec=spec_str)
+        result = run_event(strat, data, config, spec=spec_str, on_chunk=on_chunk)
     else:
         raise InvalidArgumentError(f"engine must be vector or event, got {engine!r}")
 

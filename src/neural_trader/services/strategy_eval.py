@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -610,8 +610,13 @@ def backtest_vs_benchmark(
     fees: float = 0.001,
     engine: Literal["vector", "event"] = "vector",
     catalog: CatalogLike = None,
+    on_chunk: Callable[[int, int], None] | None = None,
 ) -> BacktestVsBenchmark:
-    """``run_backtest`` plus the benchmark over the backtest's own first..last bar dates."""
+    """``run_backtest`` plus the benchmark over the backtest's own first..last bar dates.
+
+    ``on_chunk(done, total)``: the event engine's per-chunk progress and cancel point, also
+    called once between the backtest and the benchmark (``done == total``).
+    """
     from neural_trader.services.research import run_backtest
 
     bt = run_backtest(
@@ -624,7 +629,10 @@ def backtest_vs_benchmark(
         fees=fees,
         engine=engine,
         catalog=catalog,
+        on_chunk=on_chunk,
     )
+    if on_chunk is not None:
+        on_chunk(bt.bars, bt.bars)
     notes: list[str] = []
     bench = None
     if benchmark and benchmark.lower() != "none":

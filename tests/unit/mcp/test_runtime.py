@@ -258,3 +258,27 @@ def test_calls_are_timed_for_the_latency_tools(call: Any) -> None:
     r = call("get_api_latency", {"endpoint": "ping", "time_window": 1}).structured_content
     assert r["overall"]["calls"] >= 3
     assert r["by_tool"]["ping"]["p50_ms"] >= 0.0
+
+
+def test_cancelling_an_event_backtest_stops_between_chunks(
+    server: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import neural_trader.backtest.event as ev
+
+    probe = _Probe()
+    run_event = ev.run_event
+
+    def probed(*args: Any, on_chunk: Any = None, **kwargs: Any) -> Any:
+        relay = probe.wrap(on_chunk)
+
+        def paced(done: int, total: int) -> None:
+            time.sleep(0.002)  # the sample is one default chunk: small, paced chunks instead
+            relay(done, total)
+
+        kwargs["chunk_size"] = 16
+        return probe.run(lambda: run_event(*args, on_chunk=paced, **kwargs))
+
+    monkeypatch.setattr(ev, "run_event", probed)
+    args = {"strategy": "sma_cross", "symbol": "SPX", "engine": "event",
+            "start_date": "1999-01-01", "end_date": "2018-12-31"}  # fmt: skip
+    _cancel_once_started(server, "run_backtest", args, probe)

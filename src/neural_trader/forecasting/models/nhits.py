@@ -7,6 +7,12 @@ the residual, so later blocks see what earlier ones did not explain) and ``horiz
 downsample`` forecast knots, linearly interpolated to the full horizon and summed over blocks.
 The sum starts at the last input value (the "Naive1 level"; ``level_skip`` in the config).
 Past exogenous features are flattened into every block's MLP input, as the reference does.
+
+The interpolation is a product with a fixed ``knots x horizon`` matrix (``F.interpolate``
+applied once to the identity, so the same numbers), not ``F.interpolate`` on every batch:
+interpolate's backward on CUDA accumulates with atomic adds, which made two trainings with
+the same seed differ on a GPU (measured on an H200: validation MAE 0.563 vs 0.557); a matrix
+product's backward is deterministic, and exports to ONNX as a MatMul.
 """
 
 from __future__ import annotations
@@ -42,6 +48,10 @@ class _Block(nn.Module):
         self.act = nn.ReLU()
         self.drop = nn.Dropout(config.dropout) if config.dropout > 0.0 else nn.Identity()
         self.theta = nn.Linear(sizes[-2], sizes[-1])
+        # Not persistent: saved weights stay as they were, the matrix is rebuilt on load.
+        self.register_buffer(
+            "interp", _interpolation_matrix(self.n_knots, horizon, self.interpolation), False
+        )
 
     def forward(self, resid: Tensor, exog: Tensor | None) -> tuple[Tensor, Tensor]:
         x = resid.unsqueeze(1)
@@ -59,8 +69,15 @@ class _Block(nn.Module):
         backcast = theta[:, : self.input_size]
         knots = theta[:, self.input_size :].reshape(-1, self.n_outputs, self.n_knots)
         if self.n_knots != self.horizon:
-            knots = F.interpolate(knots, size=self.horizon, mode=self.interpolation)
+            knots = knots @ self.interp.to(knots.dtype)
         return backcast, knots.transpose(1, 2)
+
+
+def _interpolation_matrix(n_knots: int, horizon: int, mode: str) -> Tensor:
+    """Row ``i``: ``F.interpolate`` of the ``i``-th unit vector, so ``knots @ W`` equals
+    ``F.interpolate(knots)`` (interpolation is linear in the knots)."""
+    eye = torch.eye(n_knots, dtype=torch.float64).unsqueeze(0)
+    return F.interpolate(eye, size=horizon, mode=mode).squeeze(0).to(torch.float32)
 
 
 class NHITS(ForecastModel):

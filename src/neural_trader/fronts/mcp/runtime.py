@@ -13,9 +13,9 @@
   answering other requests, pings and cancellations. Progress reported by the engine in that
   thread is relayed to the client as ``notifications/progress``; when the client cancels the
   request, the call returns at once and the engine is told through :class:`Progress` (the
-  optimiser stops between chunks the way Ctrl-C stops it, training between steps and Monte
-  Carlo between chunks; an engine without a checkpoint, such as one backtest, finishes in the
-  background and its result is dropped).
+  optimiser stops between chunks the way Ctrl-C stops it, training between steps, Monte
+  Carlo and event backtests between chunks; a vectorized backtest, one compiled call of
+  milliseconds, finishes and its result is dropped; a strategy switch stops waiting).
 * **Timing and size**: every call is recorded in :class:`CallLog`, the source of
   ``get_api_latency``, ``analyze_bottlenecks``, the latency/throughput part of
   ``get_system_metrics`` and ``get_token_usage``. Durations are the tool body's (after argument

@@ -135,3 +135,30 @@ def test_equity_array_matches_numpy_layout() -> None:
     )
     result = run_event(Probe(), data, BacktestConfig())
     assert result.equity.tolist() == [10_000.0] * 3
+
+
+def test_on_chunk_reports_progress_and_whatever_it_raises_stops_the_run() -> None:
+    class StopError(Exception):
+        pass
+
+    seen: list[tuple[int, int]] = []
+    calls: list[int] = []
+
+    class Count(Strategy):
+        name = "count"
+
+        def on_bar(self, ctx: Any, bar: Any, **kwargs: Any) -> None:
+            calls.append(ctx.bar_index)
+
+    run_event(Count(), flat(list(range(1, 8))), BacktestConfig(), chunk_size=3,
+              on_chunk=lambda d, t: seen.append((d, t)))  # fmt: skip
+    assert seen == [(3, 7), (6, 7), (7, 7)]
+
+    def stop_after_first(done: int, total: int) -> None:
+        raise StopError
+
+    calls.clear()
+    with pytest.raises(StopError):
+        run_event(Count(), flat(list(range(1, 8))), BacktestConfig(), chunk_size=3,
+                  on_chunk=stop_after_first)  # fmt: skip
+    assert calls == [0, 1, 2]  # the first chunk only

@@ -258,6 +258,10 @@ def register(tools: ToolSet) -> None:
 
         def work(progress: Progress) -> BacktestVsBenchmark:
             progress(0, 2, "backtesting")
+
+            def chunk(done: int, total: int) -> None:  # the event engine's cancel point
+                progress(done / max(total, 1), 2, "backtesting")
+
             res = backtest_vs_benchmark(
                 strategy,
                 symbol=symbol,
@@ -268,6 +272,7 @@ def register(tools: ToolSet) -> None:
                 cash=cash,
                 fees=fees,
                 engine=engine,
+                on_chunk=chunk,
             )
             progress(2, 2, "backtest and benchmark done")
             return res
