@@ -40,6 +40,35 @@ def test_run_backtest_equals_the_service_backtest(call: Any, home: Path) -> None
     assert bench["excess_return"] == pytest.approx(s.total_return - b.total_return, abs=0)
 
 
+def test_run_backtest_equals_the_cli_backtest(call: Any, home: Path) -> None:
+    """The same inputs through the MCP tool and through `neural-trader backtest --json`."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from neural_trader.fronts.cli.app import app
+
+    r = call(
+        "run_backtest",
+        {"strategy": "momentum", "symbol": "IXIC", "start_date": "2003-01-01",
+         "end_date": "2013-12-31", "params": {"period": 60}, "fee_rate": 0.0005,
+         "cash": 25_000, "engine": "event"},
+    ).structured_content  # fmt: skip
+    out = CliRunner().invoke(
+        app,
+        ["backtest", "-s", "momentum", "--symbol", "IXIC", "--start", "2003-01-01",
+         "--end", "2013-12-31", "-p", "period=60", "--fees", "0.0005", "--cash", "25000",
+         "--engine", "event", "--json"],
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    cli = json.loads(out.stdout)
+    assert cli["engine"] == "event"
+    assert r["bars"] == cli["bars"] > 2000
+    assert r["metrics"] == cli["metrics"]
+    for key in ("total_return", "sharpe", "max_drawdown", "trades", "final_equity"):
+        assert r["results"][key] == cli[key], key
+
+
 def test_include_costs_false_means_no_fees(call: Any, home: Path) -> None:
     from neural_trader.services.research import run_backtest
 

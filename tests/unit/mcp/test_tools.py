@@ -225,62 +225,270 @@ def test_tools_list_schemas_are_valid_json_schema(server: Any) -> None:
     assert not {t.name for t in tools} & {"analyze_news", "get_news_sentiment", "get_sports_events"}
 
 
-# The original neural-trader's parameter names (original-surface.md 1.1-1.4, 1.11).
-ORIGINAL_PARAMS = {
-    "quick_analysis": {"symbol", "use_gpu"},
-    "simulate_trade": {"strategy", "symbol", "action", "use_gpu"},
-    "get_portfolio_status": {"include_analytics"},
+# The original neural-trader's parameters (original-surface.md 1.1, 1.3, 1.4 and the Rust-only
+# tools of 1.11; checked against the vendored v1 server, the v2 tool schemas and the Rust
+# signatures): tool -> {parameter: its default}. REQUIRED: the original required it (`*`, or
+# a non-Option argument in Rust); UNSTATED: optional with no default stated (a Rust Option).
+REQUIRED = "<required>"
+UNSTATED = "<optional, no default stated>"
+ORIGINAL_PARAMS: dict[str, dict[str, Any]] = {
+    # 1.1 core, trading, analytics
+    "ping": {},
+    "list_strategies": {},
+    "get_strategy_info": {"strategy": REQUIRED},
+    "quick_analysis": {"symbol": REQUIRED, "use_gpu": False},
+    "simulate_trade": {
+        "strategy": REQUIRED, "symbol": REQUIRED, "action": REQUIRED, "use_gpu": False,
+    },
+    "get_portfolio_status": {"include_analytics": True},
     "run_backtest": {
-        "strategy", "symbol", "start_date", "end_date", "use_gpu", "benchmark", "include_costs",
+        "strategy": REQUIRED, "symbol": REQUIRED, "start_date": REQUIRED, "end_date": REQUIRED,
+        "use_gpu": True, "benchmark": "sp500", "include_costs": True,
     },
     "optimize_strategy": {
-        "strategy", "symbol", "parameter_ranges", "max_iterations", "use_gpu",
-        "optimization_metric",
+        "strategy": REQUIRED, "symbol": REQUIRED, "parameter_ranges": REQUIRED,
+        "max_iterations": 1000, "use_gpu": True, "optimization_metric": "sharpe_ratio",
     },
-    "risk_analysis": {"portfolio", "var_confidence", "time_horizon", "use_monte_carlo", "use_gpu"},
-    "execute_trade": {"strategy", "symbol", "action", "quantity", "order_type", "limit_price"},
-    "performance_report": {"strategy", "period_days", "include_benchmark", "use_gpu"},
-    "monitor_strategy_health": {"strategy"},
-    "analyze_bottlenecks": {"component", "metrics"},
-    "correlation_analysis": {"symbols", "period_days", "use_gpu"},
-    "run_benchmark": {"strategy", "benchmark_type", "use_gpu"},
-    "execute_multi_asset_trade": {"trades", "strategy", "risk_limit", "execute_parallel"},
-    "portfolio_rebalance": {"target_allocations", "current_portfolio", "rebalance_threshold"},
-    "cross_asset_correlation_matrix": {"assets", "lookback_days", "include_prediction_confidence"},
-    "recommend_strategy": {"market_conditions", "risk_tolerance", "objectives"},
-    "get_strategy_comparison": {"strategies", "metrics"},
-    "adaptive_strategy_selection": {"symbol", "auto_switch"},
-    "get_system_metrics": {"metrics", "include_history", "time_range_minutes"},
-    "get_execution_analytics": {"time_period"},
-    "neural_forecast": {"symbol", "horizon", "confidence_level", "use_gpu", "model_id"},
+    "risk_analysis": {
+        "portfolio": REQUIRED, "var_confidence": 0.05, "time_horizon": 1,
+        "use_monte_carlo": True, "use_gpu": True,
+    },
+    "execute_trade": {
+        "strategy": REQUIRED, "symbol": REQUIRED, "action": REQUIRED, "quantity": REQUIRED,
+        "order_type": "market", "limit_price": None,
+    },
+    "performance_report": {
+        "strategy": REQUIRED, "period_days": 30, "include_benchmark": True, "use_gpu": False,
+    },
+    "correlation_analysis": {"symbols": REQUIRED, "period_days": 90, "use_gpu": True},
+    "run_benchmark": {"strategy": REQUIRED, "benchmark_type": "performance", "use_gpu": True},
+    "execute_multi_asset_trade": {
+        "trades": REQUIRED, "strategy": REQUIRED, "risk_limit": None, "execute_parallel": True,
+    },
+    "portfolio_rebalance": {
+        "target_allocations": REQUIRED, "current_portfolio": None, "rebalance_threshold": 0.05,
+    },
+    "cross_asset_correlation_matrix": {
+        "assets": REQUIRED, "lookback_days": 90, "include_prediction_confidence": True,
+    },
+    # 1.3 strategy selection and monitoring
+    "recommend_strategy": {
+        "market_conditions": REQUIRED, "risk_tolerance": "moderate",
+        "objectives": ["profit", "stability"],
+    },
+    "switch_active_strategy": {
+        "from_strategy": REQUIRED, "to_strategy": REQUIRED, "close_positions": False,
+    },
+    "get_strategy_comparison": {
+        "strategies": REQUIRED, "metrics": ["sharpe_ratio", "total_return", "max_drawdown"],
+    },
+    "adaptive_strategy_selection": {"symbol": REQUIRED, "auto_switch": False},
+    "get_system_metrics": {
+        "metrics": ["cpu", "memory", "latency", "throughput"], "include_history": False,
+        "time_range_minutes": 60,
+    },
+    "monitor_strategy_health": {"strategy": REQUIRED},
+    "get_execution_analytics": {"time_period": "1h"},
+    # 1.4 neural forecasting (+ the Rust-only neural_predict)
+    "neural_forecast": {
+        "symbol": REQUIRED, "horizon": REQUIRED, "confidence_level": 0.95, "use_gpu": True,
+        "model_id": None,
+    },
     "neural_train": {
-        "data_path", "model_type", "epochs", "validation_split", "batch_size", "learning_rate",
-        "use_gpu",
+        "data_path": REQUIRED, "model_type": REQUIRED, "epochs": 100, "validation_split": 0.2,
+        "batch_size": 32, "learning_rate": 0.001, "use_gpu": True,
     },
-    "neural_evaluate": {"model_id", "test_data", "metrics", "use_gpu"},
-    "neural_model_status": {"model_id"},
+    "neural_evaluate": {
+        "model_id": REQUIRED, "test_data": REQUIRED,
+        "metrics": ["mae", "rmse", "mape", "r2_score"], "use_gpu": True,
+    },
     "neural_backtest": {
-        "model_id", "start_date", "end_date", "benchmark", "rebalance_frequency", "use_gpu",
+        "model_id": REQUIRED, "start_date": REQUIRED, "end_date": REQUIRED,
+        "benchmark": "sp500", "rebalance_frequency": "daily", "use_gpu": True,
     },
+    "neural_model_status": {"model_id": None},
     "neural_optimize": {
-        "model_id", "parameter_ranges", "trials", "optimization_metric", "use_gpu",
+        "model_id": REQUIRED, "parameter_ranges": REQUIRED, "trials": 100,
+        "optimization_metric": "mae", "use_gpu": True,
     },
-    "neural_predict": {"model_id", "input", "use_gpu"},
-    "get_market_analysis": {"symbol"},
-    "backtest_strategy": {"strategy", "symbol", "start_date", "end_date"},
-    "optimize_parameters": {"strategy", "symbol", "parameter_ranges"},
-    "quick_backtest": {"strategy", "symbol", "days"},
-    "monte_carlo_simulation": {"portfolio", "simulations", "time_horizon"},
-    "get_api_latency": {"endpoint", "time_window"},
-    "get_token_usage": {"operation", "timeframe"},
-    "switch_active_strategy": {"from_strategy", "to_strategy", "close_positions"},
+    "neural_predict": {"model_id": REQUIRED, "input": REQUIRED, "use_gpu": True},
+    # 1.11 Rust-only market, backtest, Monte Carlo and system tools
+    "get_market_analysis": {"symbol": REQUIRED},
+    "get_market_status": {},
+    "backtest_strategy": {
+        "strategy": REQUIRED, "symbol": REQUIRED, "start_date": REQUIRED, "end_date": REQUIRED,
+    },
+    "optimize_parameters": {
+        "strategy": REQUIRED, "symbol": REQUIRED, "parameter_ranges": REQUIRED,
+    },
+    "quick_backtest": {"strategy": REQUIRED, "symbol": REQUIRED, "days": 30},
+    "monte_carlo_simulation": {
+        "portfolio": REQUIRED, "simulations": 10_000, "time_horizon": 252,
+    },
+    "get_token_usage": {"operation": UNSTATED, "timeframe": "24h"},
+    "analyze_bottlenecks": {"component": UNSTATED, "metrics": UNSTATED},
+    "get_health_status": {},
+    "get_api_latency": {"endpoint": UNSTATED, "time_window": UNSTATED},
 }  # fmt: skip
+
+# Tools the original lacked (ours; not in ORIGINAL_PARAMS).
+NEW_TOOLS = {"get_candles", "compute_indicators", "import_data", "list_data", "significance_test"}
+
+# Where we deliberately differ from an original default or required parameter, the field's
+# description must say why: (tool, parameter) -> words the description must contain.
+DELIBERATE = {
+    ("recommend_strategy", "market_conditions"): "the original required it",
+    ("neural_forecast", "model_id"): "transformer_forecaster",
+}
+
+# Values the original accepted: accepted here (None), or refused with the reason (a phrase of
+# the error). v1 = the Python server, v2 = the npm schemas.
+ORIGINAL_VALUES: list[tuple[str, str, Any, str | None]] = [
+    *[("simulate_trade", "action", a, None) for a in ("buy", "sell")],
+    *[("execute_trade", "action", a, None) for a in ("buy", "sell")],
+    *[("execute_trade", "order_type", t, None)
+      for t in ("market", "limit", "stop_loss", "stop_limit")],
+    *[("optimize_strategy", "optimization_metric", m, None)
+      for m in ("sharpe_ratio", "total_return", "profit_factor")],
+    *[("run_benchmark", "benchmark_type", t, None)
+      for t in ("performance", "system", "throughput", "latency")],
+    ("run_benchmark", "benchmark_type", "accuracy", "a trading strategy has no accuracy"),
+    *[("recommend_strategy", "risk_tolerance", r, None)
+      for r in ("low", "moderate", "high", "conservative", "aggressive")],
+    ("recommend_strategy", "objectives", ["profit", "stability"], None),
+    *[("get_execution_analytics", "time_period", p, None)
+      for p in ("1h", "1d", "1w", "24h", "7d", "30d")],
+    *[("neural_train", "model_type", m, None) for m in ("LSTM", "Transformer", "lstm",
+                                                        "transformer")],
+    *[("neural_train", "model_type", m, "model is implemented here")
+      for m in ("GRU", "CNN_LSTM", "GRU_Ensemble", "gru", "cnn_lstm")],
+    *[("neural_evaluate", "metrics", [m], None)
+      for m in ("mae", "rmse", "mape", "r2_score", "mse", "accuracy", "precision", "recall")],
+    *[("neural_backtest", "rebalance_frequency", f, None)
+      for f in ("daily", "weekly", "monthly")],
+    *[("neural_optimize", "optimization_metric", m, None)
+      for m in ("mae", "rmse", "mape", "r2_score", "loss")],
+    *[("get_system_metrics", "metrics", [m], None)
+      for m in ("cpu", "memory", "latency", "throughput")],
+    *[("get_api_latency", "time_window", w, None) for w in ("1h", "24h", "15m", 60)],
+    *[("analyze_bottlenecks", "time_window", w, None) for w in ("1h", 30)],
+    *[("get_token_usage", "timeframe", t, None) for t in ("24h", "1h", "7d")],
+]  # fmt: skip
+
+
+def _arg_models(server: Any) -> dict[str, Any]:
+    return {t.name: t.fn_metadata.arg_model for t in server.toolset.tools}
+
+
+def test_every_original_tool_is_covered(server: Any) -> None:
+    names = {t.name for t in _tools(server)}
+    assert set(ORIGINAL_PARAMS) == names - NEW_TOOLS
+    assert len(ORIGINAL_PARAMS) == 40
 
 
 def test_original_parameter_names_are_kept(server: Any) -> None:
     schemas = {t.name: t.input_schema for t in _tools(server)}
     for tool, params in ORIGINAL_PARAMS.items():
-        assert params <= set(schemas[tool]["properties"]), tool
+        missing = set(params) - set(schemas[tool].get("properties", {}))
+        assert not missing, f"{tool} lost {sorted(missing)}"
+
+
+def test_we_never_require_what_the_original_did_not(server: Any) -> None:
+    """The original's required set contains ours: every parameter we added is optional, and
+    no original optional parameter became required."""
+    schemas = {t.name: t.input_schema for t in _tools(server)}
+    for tool, params in ORIGINAL_PARAMS.items():
+        ours = set(schemas[tool].get("required", []))
+        original = {p for p, d in params.items() if d is REQUIRED}
+        assert ours <= original, f"{tool} requires {sorted(ours - original)}"
+
+
+def test_original_defaults_are_kept_or_their_difference_explained(server: Any) -> None:
+    schemas = {t.name: t.input_schema for t in _tools(server)}
+    for tool, params in ORIGINAL_PARAMS.items():
+        props = schemas[tool].get("properties", {})
+        for name, default in params.items():
+            reason = DELIBERATE.get((tool, name))
+            if reason is not None:
+                assert reason in props[name].get("description", ""), (tool, name)
+            elif default is not REQUIRED and default is not UNSTATED:
+                assert props[name].get("default") == default, (tool, name)
+    assert {t for t, _ in DELIBERATE} <= set(ORIGINAL_PARAMS)
+
+
+@pytest.mark.parametrize(
+    ("tool", "param", "value", "refusal"),
+    ORIGINAL_VALUES,
+    ids=[f"{t}-{p}-{v}" for t, p, v, _ in ORIGINAL_VALUES],
+)
+def test_original_values_are_accepted_or_refused_with_a_reason(
+    tool: str, param: str, value: Any, refusal: str | None, server: Any
+) -> None:
+    """Validation only (the SDK's own argument model of the tool): no engine runs."""
+    from pydantic import ValidationError
+
+    model = _arg_models(server)[tool]
+    required = {p: VALID_REQUIRED[p] for p, d in ORIGINAL_PARAMS[tool].items() if d is REQUIRED}
+    args = {**required, param: value}
+    if refusal is None:
+        model.model_validate(args)
+    else:
+        with pytest.raises(ValidationError) as err:
+            model.model_validate(args)
+        assert param in str(err.value)
+        assert refusal in str(err.value)
+
+
+# A valid value for each required parameter of ORIGINAL_VALUES' tools.
+VALID_REQUIRED: dict[str, Any] = {
+    "strategy": "sma_cross",
+    "symbol": "SPX",
+    "action": "buy",
+    "quantity": 1,
+    "parameter_ranges": {"fast": {"min": 5, "max": 15}},
+    "data_path": "bars.csv",
+    "model_type": "LSTM",
+    "model_id": "m",
+    "test_data": "SPX",
+    "start_date": "2018-01-01",
+    "end_date": "2018-12-31",
+    "market_conditions": {},
+}
+
+
+def test_original_aliases_run_the_real_computation(call: Any, sample_catalog: Path) -> None:
+    """The original's names we accept map to a real computation, and the result says which."""
+    week = call("get_execution_analytics", {"time_period": "1w"})
+    assert not week.is_error, week.content[0].text
+    assert week.structured_content["time_period"] == "7d"
+    assert not call("ping").is_error
+    latency = call("get_api_latency", {"time_window": "1h", "endpoint": "ping"})
+    assert not latency.is_error, latency.content[0].text
+    assert latency.structured_content["time_window_minutes"] == 60
+    assert latency.structured_content["overall"]["calls"] >= 1
+    bottlenecks = call("analyze_bottlenecks", {"time_window": "2h"})
+    assert not bottlenecks.is_error, bottlenecks.content[0].text
+    speed = call("run_benchmark", {"strategy": "buy_and_hold", "benchmark_type": "throughput"})
+    assert not speed.is_error, speed.content[0].text
+    r = speed.structured_content
+    assert r["benchmark_type"] == "throughput"
+    assert r["system"]["bars_per_second"] > 0
+    assert "bars_per_second" in r["note"]
+    accuracy = call("run_benchmark", {"strategy": "buy_and_hold", "benchmark_type": "accuracy"})
+    assert accuracy.is_error
+    assert "no accuracy" in accuracy.content[0].text
+
+
+def test_v2_risk_tolerance_names_rank_like_ours(call: Any, sample_catalog: Path) -> None:
+    args = {"symbol": "SPX", "start_date": "2014-01-01", "end_date": "2018-12-31"}
+    ours = call("recommend_strategy", {**args, "risk_tolerance": "high"}).structured_content
+    v2 = call("recommend_strategy", {**args, "risk_tolerance": "aggressive"})
+    assert not v2.is_error, v2.content[0].text
+    theirs = v2.structured_content
+    assert theirs["risk_tolerance"] == "high"
+    assert theirs["sharpe_weight"] == ours["sharpe_weight"] == 0.7
+    assert theirs["strategy_rankings"] == ours["strategy_rankings"]
+    assert "risk_tolerance 'aggressive' is 'high' here" in theirs["notes"]
 
 
 def _checks() -> dict[str, Callable[[dict[str, Any]], None]]:

@@ -22,9 +22,10 @@ Names follow the original neural-trader tools (``results``, ``benchmark_comparis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from neural_trader.services.data_views import DataEntry, ImportBase
 from neural_trader.services.forecast_views import MetricsTable, ModelInfo
@@ -69,6 +70,24 @@ UseGpuArg = Annotated[
     Field(description="use a CUDA GPU where the engine has a GPU path; the result says if one was"),
 ]
 Action = Literal["buy", "sell"]
+
+
+def refuse_values(reasons: Mapping[str, str]) -> BeforeValidator:
+    """Refuse values the original accepted but nothing here can compute honestly, by name and
+    with the reason, before the field's own enum check would refuse them without one.
+
+    Matching ignores case (the original's two generations spelt them differently: ``GRU`` in
+    v1, ``gru`` in v2). The values stay out of the JSON schema's enum: it lists only what
+    works, and the field's description names what is refused.
+    """
+    table = {k.casefold(): v for k, v in reasons.items()}
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value.casefold() in table:
+            raise ValueError(f"{value!r} is not available: {table[value.casefold()]}")
+        return value
+
+    return BeforeValidator(check)
 
 
 def date_str(value: dt.date | None) -> str | None:

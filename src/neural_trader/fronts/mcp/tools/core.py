@@ -34,6 +34,7 @@ from neural_trader.fronts.mcp.models import (
     TopEntryOut,
     UseGpuArg,
     date_str,
+    refuse_values,
 )
 from neural_trader.fronts.mcp.models import processing as ran_on
 from neural_trader.fronts.mcp.runtime import Progress, ToolSet, run_engine, run_light
@@ -105,12 +106,37 @@ class PerformanceOut(StrategyPerformance):
     processing: Processing
 
 
+BenchmarkType = Literal["performance", "system", "throughput", "latency"]
+_SYSTEM_ALIASES = {
+    "throughput": "throughput is the system benchmark's bars_per_second (bars backtested per "
+    "second of wall time on this machine)",
+    "latency": "latency is the system benchmark's median_seconds (wall time of one backtest "
+    "on this machine; first_run_seconds includes loading)",
+}
+"""run_benchmark: the original v2's benchmark types that are measurements of the system
+benchmark (its v1 had performance and system only)."""
+_NO_BENCHMARK = {
+    "accuracy": "a trading strategy has no accuracy to benchmark; its win rate and profit "
+    "factor are in benchmark_type=performance (and run_backtest)",
+}
+_RISK_TOLERANCE: dict[str, Literal["low", "moderate", "high"]] = {
+    "low": "low",
+    "moderate": "moderate",
+    "high": "high",
+    "conservative": "low",
+    "aggressive": "high",
+}
+"""recommend_strategy: ours and the original v1's risk tolerances, and the original v2
+schema's conservative/aggressive."""
+
+
 class RunBenchmarkOut(BaseModel):
-    benchmark_type: Literal["performance", "system"]
+    benchmark_type: BenchmarkType
     performance: PerformanceBenchmark | None
     system: SystemBenchmark | None
     gpu_requested: bool
     gpu_used: bool
+    note: str | None = None
 
 
 def processing(t0: float, gpu_requested: bool, note: str | None = CPU_NOTE) -> Processing:
@@ -483,11 +509,14 @@ def register(tools: ToolSet) -> None:
     async def run_benchmark(
         strategy: StrategyArg,
         benchmark_type: Annotated[
-            Literal["performance", "system"],
+            BenchmarkType,
             Field(
                 description="performance: the strategy on the S&P 500 and NASDAQ indices vs "
-                "holding them; system: wall time of its backtest on this machine"
+                "holding them; system: wall time of its backtest on this machine. The "
+                "original v2's throughput and latency run the system benchmark (bars per "
+                "second, median seconds); its accuracy is refused (a strategy has none)"
             ),
+            refuse_values(_NO_BENCHMARK),
         ] = "performance",
         use_gpu: UseGpuArg = True,
         symbol: Annotated[
@@ -521,6 +550,7 @@ def register(tools: ToolSet) -> None:
             system=result if isinstance(result, SystemBenchmark) else None,
             gpu_requested=use_gpu,
             gpu_used=False,
+            note=_SYSTEM_ALIASES.get(benchmark_type),
         )
 
     @tools.tool(title="Recommend a strategy")
@@ -529,16 +559,26 @@ def register(tools: ToolSet) -> None:
             dict[str, Any] | None,
             Field(
                 description="your view, e.g. {'trend': 'bullish', 'volatility': 'high'}; "
-                "reported next to the measured conditions, not used in the score"
+                "reported next to the measured conditions, not used in the score. Optional "
+                "here though the original required it: the ranking is computed from real "
+                "backtests and the symbol's measured conditions, which a stated view cannot "
+                "replace"
             ),
         ] = None,
         risk_tolerance: Annotated[
-            Literal["low", "moderate", "high"],
-            Field(description="weight of Sharpe vs drawdown: 0.3 / 0.5 / 0.7"),
+            Literal["low", "moderate", "high", "conservative", "aggressive"],
+            Field(
+                description="weight of Sharpe vs drawdown: low 0.3, moderate 0.5, high 0.7 "
+                "(conservative = low, aggressive = high: the original v2's names)"
+            ),
         ] = "moderate",
         objectives: Annotated[
             list[Literal["profit", "stability"]],
-            Field(min_length=1, description="profit: Sharpe term; stability: drawdown term"),
+            Field(
+                min_length=1,
+                description="profit: Sharpe term; stability: drawdown term. The score has "
+                "only these two terms, so other objectives are refused rather than ignored",
+            ),
         ] = ["profit", "stability"],  # noqa: B006 - pydantic copies defaults
         symbol: Annotated[
             SymbolArg | None,
@@ -555,15 +595,20 @@ def register(tools: ToolSet) -> None:
         (1 - |max drawdown|) of their backtests (the original's score, on real backtests)."""
         from neural_trader.services.strategy_eval import recommend_strategy as rec
 
+        tolerance = _RISK_TOLERANCE[risk_tolerance]
+
         def work(progress: Progress) -> Recommendation:
-            return rec(
+            out = rec(
                 symbol,
-                risk_tolerance=risk_tolerance,
+                risk_tolerance=tolerance,
                 objectives=objectives,
                 market_conditions=market_conditions,
                 start=date_str(start_date),
                 end=date_str(end_date),
             )
+            if tolerance != risk_tolerance:
+                out.notes.append(f"risk_tolerance {risk_tolerance!r} is {tolerance!r} here")
+            return out
 
         return await run_engine(ctx, state, work, label=f"rank strategies on {symbol or 'SPX'}")
 

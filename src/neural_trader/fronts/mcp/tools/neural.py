@@ -32,6 +32,7 @@ from neural_trader.fronts.mcp.models import (
     UseGpuArg,
     date_str,
     processing,
+    refuse_values,
 )
 from neural_trader.fronts.mcp.runtime import Progress, ToolSet, run_engine, run_light
 from neural_trader.services.neural import NeuralForecast, OptimizeSummary, ValuesForecast
@@ -45,6 +46,19 @@ _NOT_COMPUTED = {
     "precision": "a classification metric; the models forecast values",
     "recall": "a classification metric; the models forecast values",
 }
+
+
+_NOT_BUILT = "no {} model is implemented here; choose LSTM, Transformer or NHITS"
+_NO_SUCH_MODEL = {
+    name: _NOT_BUILT.format(kind)
+    for name, kind in (
+        ("GRU", "GRU"),
+        ("CNN_LSTM", "CNN-LSTM"),
+        ("GRU_Ensemble", "GRU ensemble"),
+    )
+}
+"""The original's model types (v1 GRU/CNN_LSTM/GRU_Ensemble, v2 gru/cnn_lstm) that the
+forecaster lacks: refused by name with the reason (matching ignores case)."""
 
 
 def _gpu(use_gpu: bool, t0: float, device: str = "cpu") -> Processing:
@@ -83,7 +97,12 @@ def register(tools: ToolSet) -> None:
         use_gpu: UseGpuArg = True,
         model_id: Annotated[
             str | None,
-            Field(description="default: the newest registered model trained on this symbol"),
+            Field(
+                description="default: the newest registered model trained on this symbol. "
+                "(The original defaulted to its built-in 'transformer_forecaster', a demo entry "
+                "with invented metrics; no built-in model exists here, so the default is one "
+                "you trained whose validation errors were measured on this series.)"
+            ),
         ] = None,
         ctx: Context | None = None,
     ) -> NeuralForecastOut:
@@ -109,7 +128,12 @@ def register(tools: ToolSet) -> None:
         ],
         model_type: Annotated[
             Literal["LSTM", "Transformer", "NHITS", "lstm", "transformer", "nhits"],
-            Field(description="model architecture (GRU and CNN variants are not available)"),
+            Field(
+                description="model architecture. The original's GRU, CNN_LSTM and GRU_Ensemble "
+                "(gru, cnn_lstm in its v2) are refused by name: no such model is implemented "
+                "here, and training another architecture under their name would fake it"
+            ),
+            refuse_values(_NO_SUCH_MODEL),
         ],
         epochs: Annotated[int, Field(ge=1, le=10_000)] = 100,
         validation_split: Annotated[float, Field(ge=0.0, lt=0.9)] = 0.2,

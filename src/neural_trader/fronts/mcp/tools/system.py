@@ -56,6 +56,20 @@ Timeframe = Annotated[
 ]
 
 
+WindowArg = Annotated[
+    Annotated[int, Field(ge=1, le=10_080)] | Timeframe,
+    Field(
+        description="window ending now: minutes (60), or a duration as the original took it "
+        "(15m, 1h, 24h, 7d); at most 7 days"
+    ),
+]
+
+
+def window_minutes(window: int | str) -> int:
+    """A ``WindowArg`` in minutes (a duration string's units are whole minutes)."""
+    return window if isinstance(window, int) else timeframe_seconds(window) // 60
+
+
 def check_tool_name(name: str, names: list[str]) -> None:
     """A tool error naming the closest tool names unless a tool is called ``name``: a typo
     would otherwise report zero calls, indistinguishable from a tool nobody called."""
@@ -179,7 +193,7 @@ def register(tools: ToolSet) -> None:
             list[BottleneckMetric],
             Field(min_length=1, description="which rules to apply: latency, errors, cpu, memory"),
         ] = ["latency", "errors", "cpu", "memory"],  # noqa: B006 - pydantic copies defaults
-        time_window: Annotated[int, Field(ge=1, le=10_080, description="minutes")] = 60,
+        time_window: WindowArg = 60,
     ) -> BottleneckReport:
         """Where this server's time goes: tools ranked by total time over the window (share,
         p50, p99, errors) and findings from fixed rules over those measurements and the
@@ -187,12 +201,11 @@ def register(tools: ToolSet) -> None:
         get_api_latency)."""
         from neural_trader.services.health import analyze_bottlenecks as analyze
 
-        calls = [(c.tool, c.seconds, c.ok) for c in state.calls.since(time_window * 60.0)]
+        minutes = window_minutes(time_window)
+        calls = [(c.tool, c.seconds, c.ok) for c in state.calls.since(minutes * 60.0)]
         return await run_light(
             state,
-            lambda: analyze(
-                calls, component=component, window_minutes=time_window, metrics=metrics
-            ),
+            lambda: analyze(calls, component=component, window_minutes=minutes, metrics=metrics),
         )
 
     @tools.tool(title="API latency")
@@ -200,17 +213,18 @@ def register(tools: ToolSet) -> None:
         endpoint: Annotated[
             str | None, Field(description="a tool name; default: every tool")
         ] = None,
-        time_window: Annotated[int, Field(ge=1, le=10_080, description="minutes")] = 60,
+        time_window: WindowArg = 60,
     ) -> ApiLatencyOut:
         """Measured duration of this server's tool calls (server side: the tool body, after
-        argument validation) over the last time_window minutes, overall and per tool."""
-        calls = state.calls.since(time_window * 60.0, endpoint)
+        argument validation) over the last time_window, overall and per tool."""
+        minutes = window_minutes(time_window)
+        calls = state.calls.since(minutes * 60.0, endpoint)
         by_tool: dict[str, list[CallRecord]] = defaultdict(list)
         for c in calls:
             by_tool[c.tool].append(c)
         return ApiLatencyOut(
             endpoint=endpoint,
-            time_window_minutes=time_window,
+            time_window_minutes=minutes,
             overall=timed(calls),
             by_tool={k: timed(v) for k, v in sorted(by_tool.items())},
             note="tool bodies timed inside this server process; argument validation and "

@@ -40,6 +40,9 @@ class SimulateTradeOut(SimulatedTrade):
 
 
 _KIND = {"market": "market", "limit": "limit", "stop_loss": "stop", "stop": "stop"}
+_PERIOD_ALIASES = {"1w": "7d"}
+"""get_execution_analytics: the original v1 server's period names that the journal service
+spells otherwise (its v1 mapped 1h, 1d and 1w; its v2 schema listed 1h, 24h, 7d, 30d)."""
 
 
 def register(tools: ToolSet) -> None:
@@ -185,7 +188,12 @@ def register(tools: ToolSet) -> None:
     async def portfolio_rebalance(
         target_allocations: Annotated[
             dict[str, Annotated[float, Field(ge=0, le=1)]],
-            Field(min_length=1, description="target weight per symbol, e.g. {'SPX': 0.6}"),
+            Field(
+                min_length=1,
+                description="target weight per symbol as a fraction of equity, e.g. "
+                "{'SPX': 0.6} for 60%, as the original's v1 computed them (its v2 schema said "
+                "percentages: 60 is refused, not read as 60%)",
+            ),
         ],
         current_portfolio: Annotated[
             dict[str, float] | None,
@@ -220,12 +228,16 @@ def register(tools: ToolSet) -> None:
     @tools.tool(title="Execution analytics")
     async def get_execution_analytics(
         time_period: Annotated[
-            Literal["1h", "24h", "1d", "7d", "30d", "all"],
-            Field(description="orders created in this last period"),
+            Literal["1h", "24h", "1d", "7d", "1w", "30d", "all"],
+            Field(
+                description="orders created in this last period (1w, the original's name for a "
+                "week, is 7d)"
+            ),
         ] = "1h",
     ) -> ExecutionAnalytics:
         """Order outcomes from the trading journal: counts by status, fill, rejection and
         risk-denial rates, fills, commission, time to first fill, limit-price improvement."""
         from neural_trader.services.orders import execution_analytics
 
-        return await run_light(state, lambda: execution_analytics(time_period))
+        period = _PERIOD_ALIASES.get(time_period, time_period)
+        return await run_light(state, lambda: execution_analytics(period))
