@@ -154,6 +154,7 @@ def switch_strategy(
     from neural_trader.execution.runner import check_runnable
     from neural_trader.services.trading import open_journal
     from neural_trader.strategies import create_strategy
+    from neural_trader.strategies.registry import ALIASES
 
     if not 0.0 <= wait_seconds <= 600.0:
         raise InvalidArgumentError(f"wait_seconds must be in [0, 600], got {wait_seconds}")
@@ -162,6 +163,8 @@ def switch_strategy(
     incoming = create_strategy(to_strategy, **dict(parameters or {}))
     check_runnable(incoming)
     params = dict(incoming.p.as_dict())
+    to_strategy = incoming.name  # the original's v1 names are aliases
+    from_strategy = ALIASES.get(from_strategy, from_strategy)
     with open_journal(settings, name) as journal:
         runner = _runner(journal, name)
         if runner is None:

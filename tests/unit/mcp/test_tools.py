@@ -554,6 +554,7 @@ def test_tool_with_invalid_arguments_names_the_field(
     [
         ("quick_analysis", {"symbol": "NOPE"}, "unknown symbol 'NOPE'"),
         ("get_strategy_info", {"strategy": "nope"}, "unknown strategy 'nope'"),
+        ("get_strategy_info", {"strategy": "mirror_trading"}, "13F filings"),
         ("quick_backtest", {"strategy": "sma_cross", "symbol": "SPX"}, "warm-up"),
         (
             "execute_trade",
@@ -622,6 +623,15 @@ def test_auto_switch_without_a_running_strategy_selects_and_says_why_nothing_swi
     assert r["selected_strategy"] == r["recommendation"] == r["strategy_rankings"][0]["strategy"]
     assert r["switch_result"] is None
     assert r["switch_note"] == "no strategy is running on the account; nothing switched"
+
+
+def test_the_original_v1_strategy_names_still_run(call: Any) -> None:
+    r = call(
+        "quick_backtest", {"strategy": "momentum_trading", "symbol": "SPX", "days": 2000}
+    ).structured_content
+    s = call("quick_backtest", {"strategy": "momentum", "symbol": "SPX", "days": 2000})
+    assert r is not None
+    assert r["results"] == s.structured_content["results"]
 
 
 def test_switch_without_a_running_strategy_says_so(call: Any) -> None:

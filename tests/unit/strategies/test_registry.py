@@ -147,3 +147,13 @@ def test_short_capable_strategies_are_not_long_only_classes() -> None:
         assert get_strategy(name).long_only is False
     for name in ("buy_and_hold", "swing"):
         assert get_strategy(name).long_only is True
+
+
+def test_the_original_v1_names_are_aliases_and_its_unbuilt_ones_say_why() -> None:
+    from neural_trader.core.errors import NotSupportedError
+
+    assert get_strategy("momentum_trading") is get_strategy("momentum")
+    assert create_strategy("swing_trading").name == "swing"
+    for name in ("mirror", "mirror_trading", "ensemble"):
+        with pytest.raises(NotSupportedError, match=f"strategy '{name}' is not available"):
+            get_strategy(name)

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from neural_trader.optimize.result import TopEntry
 from neural_trader.services.data_views import DataEntry, ImportBase
 from neural_trader.services.forecast_views import MetricsTable, ModelInfo
 from neural_trader.services.research_views import ParamSpec, StrategyBasics
@@ -242,18 +243,6 @@ class NeuralBacktestOut(BacktestOut):
     )
 
 
-# The fields of optimize.result.TopEntry, which cannot be imported here: the package's
-# __init__ imports the search engines (pandas, numba).
-class TopEntryOut(BaseModel):
-    params: dict[str, Any]
-    score: float | None
-    final_equity: float
-    total_return: float
-    trades: int
-    sharpe: float | None
-    max_drawdown: float | None
-
-
 class OptimizeOut(BaseModel):
     strategy: str
     symbol: str
@@ -267,7 +256,7 @@ class OptimizeOut(BaseModel):
     default_parameters: dict[str, Any]
     default_score: float | None
     improvement_percentage: float | None
-    top: list[TopEntryOut]
+    top: list[TopEntry]
     grid: list[str]
     interrupted: bool
     bars: int
