@@ -22,9 +22,10 @@ $(PY):
 	$(PIP) install --quiet --upgrade pip
 
 # Stamps record what was installed, so a second run installs nothing unless pyproject changed.
-# The demo trains a small forecaster, so its install includes the forecast extra (torch).
+# The demo trains a small forecaster, so its install includes the forecast extra (torch); the
+# MCP server is the agents' front, so `neural-trader mcp` works after `make demo` too.
 $(VENV)/.installed-base: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[forecast]'
+	$(PIP) install --quiet -e '.[forecast,mcp]'
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
