@@ -271,3 +271,24 @@ def test_adaptive_selection_switches_the_runner_of_the_symbol(
         assert out.switch_result.switch_status == "pending"  # no real runner answers here
         assert out.switch_result.to_strategy == out.selected_strategy
         assert out.switch_result.from_strategy == "sma_cross"
+
+
+def test_a_close_pending_at_a_crash_is_done_by_the_restarted_runner(tmp_path: Path) -> None:
+    req = SwitchRequest(from_strategy="sma_cross", to_strategy="buy_and_hold", close_positions=True)
+    # The run ends (as a crash would) right after the switch bar: the close is still due.
+    _, before, answer = run(tmp_path, prices=PRICES[: SWITCH_AT + 1], request=req)
+    assert [o.side.value for o in before] == ["BUY"]
+    assert answer is not None
+    assert answer.status == "applied"
+    assert answer.closing == "pending"
+    again, orders, done = run(tmp_path, at=None)
+    assert again.strategy == "buy_and_hold"
+    sides = [(o.side.value, bar_of(o), o.strategy) for o in orders]
+    assert sides == [
+        ("BUY", sides[0][1], "sma_cross"),
+        ("SELL", SWITCH_AT + 1, "buy_and_hold"),
+        ("BUY", SWITCH_AT + 2, "buy_and_hold"),
+    ]
+    assert done is not None
+    assert done.closing == "done"
+    assert [o["client_order_id"] for o in done.closing_orders] == [orders[1].client_order_id]
