@@ -28,6 +28,7 @@ from neural_trader.core.data import Bar, BarSpec, QuoteTick
 from neural_trader.core.errors import InvalidArgumentError, TemporaryProviderError
 
 __all__ = [
+    "AggregatingFeed",
     "BarFeed",
     "HistoryFetch",
     "LiveBarFeed",
@@ -244,6 +245,95 @@ class LiveBarFeed:
             if bars:
                 log.warning("%s: %d bar(s) gap-filled after a reconnect", self.symbol, len(bars))
         return bars
+
+
+class AggregatingFeed:
+    """N-minute bars built from a live feed's minute bars (``trade --bar 5m``).
+
+    A bucket is ``[k * N, (k + 1) * N)`` minutes since the epoch, labelled by its start (as every
+    bar here is), aggregated first/max/min/last/sum. It is emitted as soon as it is complete:
+    when its last minute arrives, or, when that minute had no trades (venues send no bar for
+    it), when the first bar of a later bucket arrives. Only divisors of 30 minutes are offered:
+    their epoch buckets are the session-anchored buckets of the catalog's resampling on every
+    exchange that opens on the hour or half hour, so live bars equal the bars a strategy was
+    backtested on; hourly bars would need the exchange calendar's session opens.
+
+    A bucket is tradable when its newest minute was (history and gap-filled minutes are
+    learned from only), and bad minute bars (:func:`bar_problem`) are left out of buckets with
+    a log line, as the runner does with bars it receives. The first bucket is dropped when the
+    feed starts inside it (its open would not be the bucket's).
+    """
+
+    is_replay = False
+    paced = True
+
+    def __init__(self, inner: BarFeed, spec: BarSpec) -> None:
+        if inner.spec != BarSpec.parse("1m"):
+            raise InvalidArgumentError(f"aggregation needs a 1m feed, got {inner.spec}")
+        self.check_spec(spec)
+        self.inner = inner
+        self.symbol = inner.symbol
+        self.spec = spec
+        self._tradable: dict[int, bool] = {}
+        self._first = True
+
+    @staticmethod
+    def check_spec(spec: BarSpec) -> None:
+        """Refuse bar sizes whose epoch buckets are not the session-anchored ones."""
+        if spec.unit != BarSpec.parse("1m").unit or 30 % spec.step != 0:
+            raise InvalidArgumentError(
+                f"live bars of {spec} are not supported: choose 1m, 2m, 3m, 5m, 6m, 10m, 15m "
+                "or 30m (their buckets match the session-anchored resampling of the catalog)"
+            )
+
+    def tradable(self, bar: Bar) -> bool:
+        return self._tradable.get(bar.ts_event, True)
+
+    async def __aiter__(self) -> AsyncIterator[Bar]:
+        size = self.spec.nanos
+        minute = self.inner.spec.nanos
+        start = -1
+        parts: list[Bar] = []
+        last_ok = True
+        async for bar in self.inner:
+            problem = bar_problem(bar)
+            if problem is not None:
+                log.warning("%s: minute bar %s left out: %s", self.symbol, bar.ts_event, problem)
+                continue
+            bucket = bar.ts_event - bar.ts_event % size
+            if parts and bucket != start:
+                done = self._close(start, parts, last_ok)
+                parts = []
+                if done is not None:
+                    yield done
+            start = bucket
+            parts.append(bar)
+            last_ok = self.inner.tradable(bar)
+            if bar.ts_event + minute >= bucket + size:
+                done = self._close(start, parts, last_ok)
+                parts = []
+                if done is not None:
+                    yield done
+
+    def _close(self, start: int, parts: list[Bar], tradable: bool) -> Bar | None:
+        if self._first:
+            self._first = False
+            if parts[0].ts_event != start:
+                log.info("%s: first %s bar %s dropped (partial)", self.symbol, self.spec, start)
+                return None
+        self._tradable[start] = tradable
+        if len(self._tradable) > 64:  # the runner asks about the newest bars only
+            del self._tradable[next(iter(self._tradable))]
+        return Bar(
+            self.symbol,
+            self.spec,
+            start,
+            parts[0].open,
+            max(b.high for b in parts),
+            min(b.low for b in parts),
+            parts[-1].close,
+            sum(b.volume for b in parts),
+        )
 
 
 def bar_problem(bar: Bar) -> str | None:

@@ -129,13 +129,14 @@ def trade(
     lot_size: float = 0.0,
     warmup: int = 200,
     new_run: bool = False,
+    bar: str | None = None,
     settings: Settings | None = None,
 ) -> TradeResult:
     """Run ``strategy`` on ``symbol`` until the data ends (a replay) or a signal stops it.
 
     Without ``replay`` the bars are Alpaca's live minute bars (its market-data stream, with
-    ``warmup`` bars of history to warm the strategy up on); the broker is still the paper
-    broker unless ``broker="alpaca"``.
+    ``warmup`` bars of history to warm the strategy up on), or ``bar`` bars built from them
+    (``5m``, ``15m``, ...); the broker is still the paper broker unless ``broker="alpaca"``.
     """
     from neural_trader.strategies import create_strategy
 
@@ -144,6 +145,11 @@ def trade(
     feed: BarFeed
     clock: Clock
     if replay is not None:
+        if bar is not None:
+            raise InvalidArgumentError(
+                "--bar applies to live bars; a replay trades the file's own bars",
+                hint="resample the file first (neural-trader data resample)",
+            )
         feed, clock = _replay_feed(replay, symbol, speed)
         source = str(Path(replay).resolve())
         run_key = _run_key(
@@ -151,8 +157,9 @@ def trade(
         )
     else:
         clock = LiveClock()
-        feed = _live_feed(settings, symbol, warmup, clock)
-        run_key = _run_key(strategy, symbol, strat.p.as_dict(), "live", "live", sizer, lot_size)
+        feed = _live_feed(settings, symbol, warmup, clock, bar)
+        source = "live" if str(feed.spec) == "1m" else f"live-{feed.spec}"
+        run_key = _run_key(strategy, symbol, strat.p.as_dict(), source, source, sizer, lot_size)
     paper_cfg = None
     start_cash: float | None
     if broker == "paper":
@@ -211,10 +218,19 @@ def _replay_feed(replay: str | Path, symbol: str, speed: float | None) -> tuple[
     return ReplayFeed(frame, symbol=symbol, spec=spec, speed=speed), clock
 
 
-def _live_feed(settings: Settings, symbol: str, warmup: int, clock: Clock) -> BarFeed:
-    """Alpaca's live minute bars of ``symbol`` (the market-data source for live runs)."""
+def _live_feed(
+    settings: Settings, symbol: str, warmup: int, clock: Clock, bar: str | None = None
+) -> BarFeed:
+    """Alpaca's live minute bars of ``symbol`` (the market-data source for live runs), or
+    ``bar`` bars aggregated from them (``warmup`` counts those)."""
+    from neural_trader.execution.feeds import AggregatingFeed
+
     if warmup < 0:
         raise InvalidArgumentError(f"--warmup must be >= 0 bars, got {warmup}")
+    spec = BarSpec.parse(bar or "1m")
+    minutes = spec.nanos // BarSpec.parse("1m").nanos
+    if str(spec) != "1m":
+        AggregatingFeed.check_spec(spec)
     try:
         from neural_trader.adapters.alpaca import AlpacaConfig, alpaca_bar_feed
     except MissingDependencyError as exc:
@@ -222,9 +238,10 @@ def _live_feed(settings: Settings, symbol: str, warmup: int, clock: Clock) -> Ba
             "live bars come from Alpaca's market-data stream, and the alpaca extra is missing",
             hint="pip install 'neural-trader[alpaca]', or replay a file with --replay FILE",
         ) from exc
-    return alpaca_bar_feed(
-        AlpacaConfig.from_settings(settings), symbol, clock=clock, warmup_bars=warmup
+    minute_feed = alpaca_bar_feed(
+        AlpacaConfig.from_settings(settings), symbol, clock=clock, warmup_bars=warmup * minutes
     )
+    return minute_feed if str(spec) == "1m" else AggregatingFeed(minute_feed, spec)
 
 
 def _paper_config(

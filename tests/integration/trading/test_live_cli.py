@@ -94,6 +94,57 @@ def test_trade_on_live_bars_until_sigint(fake: FakeAlpacaServer, tmp_path: Path)
     assert [(p["symbol"], p["quantity"]) for p in json.loads(held.stdout)] == [("AAPL", 98.0)]
 
 
+def test_trade_on_live_five_minute_bars_built_from_minutes(
+    fake: FakeAlpacaServer, tmp_path: Path
+) -> None:
+    t0 = (fake.now_ns() // (30 * MIN) - 4) * 30 * MIN  # a half-hour boundary, 2 h ago
+    closes = [100.0 + (k % 7) for k in range(30)]
+    fake.add_bars(
+        "AAPL", "1Min",
+        [{"t": format_rfc3339(t0 + k * MIN), "o": c, "h": c + 1, "l": c - 1, "c": c, "v": 100}
+         for k, c in enumerate(closes)],
+    )  # fmt: skip
+    env = env_for(fake, tmp_path)
+    args = [*cli(), "trade", "--strategy", "sma_cross", "--symbol", "AAPL", "-p", "fast=2",
+            "-p", "slow=3", "--warmup", "4", "--bar", "5m", "--json"]  # fmt: skip
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        fake.wait_for_data_subscribers(1, timeout=60)
+        for k in range(30, 40):  # two live 5-minute buckets, minute by minute
+            c = 110.0 + k
+            fake.push_bar("AAPL", c, c + 1, c - 1, c, 100, ts_ns=t0 + k * MIN, record=False)
+        deadline = time.monotonic() + 30
+        while _cursor(tmp_path) < t0 + 35 * MIN:
+            assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    result: dict[str, Any] = json.loads(out)
+    # 20 history minutes = 4 buckets learned from; 10 live minutes = 2 buckets traded on
+    assert (result["warmup_bars"], result["bars"]) == (4, 2)
+    assert result["last_bar"] == t0 + 35 * MIN
+
+
+def test_bar_is_refused_for_a_replay_and_for_sizes_off_the_session_grid(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NT_", "APCA_"))}
+    env["NT_HOME"] = str(tmp_path)
+    bars = tmp_path / "x.csv"
+    bars.write_text("date,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n2024-01-03,1,1,1,1,1\n")
+    for extra, message in ((["--replay", str(bars), "--bar", "5m"], "--bar applies to live"),
+                           (["--bar", "1h"], "not supported")):  # fmt: skip
+        done = subprocess.run([*cli(), "trade", "--strategy", "sma_cross", "--symbol", "X",
+                               *extra], env=env, capture_output=True, text=True)  # fmt: skip
+        assert done.returncode != 0
+        assert message in done.stdout + done.stderr
+
+
 def test_trade_without_replay_needs_alpaca_keys(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NT_", "APCA_"))}
     env["NT_HOME"] = str(tmp_path)

@@ -88,6 +88,10 @@ def trade(
     new_run: Annotated[
         bool, typer.Option("--new-run", help="Start over instead of resuming this run.")
     ] = False,
+    bar: Annotated[
+        str | None,
+        typer.Option("--bar", help="Live feed: bar size built from minute bars (5m, 15m, 30m)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Trade a strategy through risk checks and the journal on a paper or live broker."""
@@ -108,6 +112,7 @@ def trade(
             lot_size=lot_size,
             warmup=warmup,
             new_run=new_run,
+            bar=bar,
         )
 
     def render(r: TradeResult) -> None:
