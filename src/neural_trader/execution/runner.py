@@ -20,8 +20,9 @@ one after, so no bar ever sees two actions. The switch is written into the run's
 restart of the same ``trade`` command resumes with the strategy that was running.
 
 A replay acts at the next bar's open, as the event backtester does with ``fill="open"``; a live
-feed has no "next open" event, so it acts at once after ``on_bar`` with the last close as the
-sizing price (the broker fills at the market).
+feed has no "next open" event, so it acts at once after ``on_bar`` with the last close, raised
+by ``size_buffer``, as the sizing price (the broker fills at the market: the buffer keeps an
+all-in buy affordable when the price moves up to it before the fill).
 
 Crash safety comes from the order manager's idempotency keys: every client order id is derived
 from the run, the bar and the leg, so after ``kill -9`` the restarted runner reconciles with the
@@ -170,6 +171,7 @@ class LiveRunner:
         new_run: bool = False,
         paper: PaperBroker | None = None,
         control_poll_s: float = _CONTROL_CHECK_S,
+        size_buffer: float = 0.0,
     ) -> None:
         if config.fill != "open":
             raise NotSupportedError(
@@ -178,6 +180,11 @@ class LiveRunner:
                 hint="trade with the default fill='open' semantics",
             )
         check_runnable(strategy)
+        if not 0.0 <= size_buffer < 0.5:
+            raise InvalidArgumentError(f"size buffer must be in [0, 0.5), got {size_buffer}")
+        self.size_buffer = size_buffer
+        """Live orders are sized at the last close but fill at the next price: sizing at
+        ``close * (1 + size_buffer)`` leaves room for a move up to it (no overdrawn cash)."""
         self.strategy = strategy
         self.feed = feed
         self.oms = oms
@@ -419,6 +426,8 @@ class LiveRunner:
         """Send the planned orders that move the position to the strategy's target (or to a
         switch's forced target, which overrides it once)."""
         want = self.ctx.want if self.forced is None else self.forced
+        if not self.feed.is_replay:
+            price *= 1.0 + self.size_buffer
         account = await self.broker.account()
         self.ledger.cash = float(account.cash)
         sigma = math.nan

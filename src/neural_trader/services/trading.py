@@ -76,6 +76,10 @@ class TradeResult(BaseModel):
     )
 
 
+_LIVE_SIZE_BUFFER = 0.005
+"""Live orders are sized at the last close and fill at the next price: 0.5% of room."""
+
+
 # -- wiring ---------------------------------------------------------------------------------------
 
 
@@ -130,6 +134,7 @@ def trade(
     warmup: int = 200,
     new_run: bool = False,
     bar: str | None = None,
+    size_buffer: float | None = None,
     settings: Settings | None = None,
 ) -> TradeResult:
     """Run ``strategy`` on ``symbol`` until the data ends (a replay) or a signal stops it.
@@ -137,6 +142,8 @@ def trade(
     Without ``replay`` the bars are Alpaca's live minute bars (its market-data stream, with
     ``warmup`` bars of history to warm the strategy up on), or ``bar`` bars built from them
     (``5m``, ``15m``, ...); the broker is still the paper broker unless ``broker="alpaca"``.
+    ``size_buffer`` (live only; default 0.5%) sizes orders at the last close raised by that
+    fraction, so a move up before the fill does not overdraw the cash.
     """
     from neural_trader.strategies import create_strategy
 
@@ -190,6 +197,9 @@ def trade(
             daily_loss_limit=settings.risk.daily_loss_limit,
             flatten_on_kill=settings.risk.flatten_on_kill,
             new_run=new_run,
+            size_buffer=(_LIVE_SIZE_BUFFER if size_buffer is None else size_buffer)
+            if replay is None
+            else 0.0,
         )
         summary = asyncio.run(runner.run())
         orders = [

@@ -92,6 +92,13 @@ def trade(
         str | None,
         typer.Option("--bar", help="Live feed: bar size built from minute bars (5m, 15m, 30m)."),
     ] = None,
+    size_buffer: Annotated[
+        float | None,
+        typer.Option(
+            "--size-buffer",
+            help="Live feed: size orders at the last close raised by this fraction (0.005).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Trade a strategy through risk checks and the journal on a paper or live broker."""
@@ -113,6 +120,7 @@ def trade(
             warmup=warmup,
             new_run=new_run,
             bar=bar,
+            size_buffer=size_buffer,
         )
 
     def render(r: TradeResult) -> None:
