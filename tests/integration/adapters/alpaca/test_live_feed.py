@@ -5,6 +5,7 @@ live runner trading on it through the paper broker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -61,10 +62,19 @@ async def subscribed(fake: FakeAlpacaServer) -> None:
     await asyncio.to_thread(fake.wait_for_data_subscribers, 1, exactly=True)
 
 
+async def stop(task: asyncio.Task[Any]) -> None:
+    """Cancel a feed's task and wait for it: its stream closes inside the loop, so the fake
+    server sees a clean close instead of a socket dropped at the loop's shutdown."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 @pytest.fixture(autouse=True)
 def no_stale_subscribers(fake: FakeAlpacaServer) -> None:
-    """A previous test's closed connection may still be registered for a moment."""
-    fake.wait_for_data_subscribers(0, exactly=True)
+    """A previous test's closed connection may still be registered for a moment (longer on a
+    loaded CI machine)."""
+    fake.wait_for_data_subscribers(0, timeout=30.0, exactly=True)
 
 
 def make_feed(fake: FakeAlpacaServer, warmup: int = 0, **kw: Any) -> LiveBarFeed:
@@ -91,7 +101,7 @@ def test_history_warms_up_then_live_bars_are_tradable(fake: FakeAlpacaServer) ->
         await until(lambda: len(got) == 5)
         push(fake, t0 + 8 * MIN, 108)
         await until(lambda: len(got) == 6)
-        task.cancel()
+        await stop(task)
         return got
 
     got = asyncio.run(go())
@@ -123,7 +133,7 @@ def test_a_drop_is_gap_filled_and_duplicates_and_stale_bars_are_dropped(
         push(fake, t0 + 2 * MIN, 99)  # out of order: dropped
         push(fake, t0 + 6 * MIN, 106)
         await until(lambda: len(got) == 6)
-        task.cancel()
+        await stop(task)
         return feed, got
 
     feed, got = asyncio.run(go())
@@ -148,7 +158,7 @@ def test_impossible_ticks_are_rejected_and_the_feed_goes_on(
         fake.push_bar("AAPL", -1, 101, -2, 100, 10, ts_ns=t0 + MIN, record=False)
         push(fake, t0 + 2 * MIN, 100)
         await until(lambda: len(got) == 1)
-        task.cancel()
+        await stop(task)
         return got
 
     with caplog.at_level(logging.WARNING):
@@ -174,7 +184,7 @@ def test_a_broker_clock_ahead_of_ours_hides_no_bar(fake: FakeAlpacaServer) -> No
         await until(lambda: len(got) == 3)
         push(fake, t0 + 61 * MIN, 161)
         await until(lambda: len(got) == 4)
-        task.cancel()
+        await stop(task)
         return got
 
     got = asyncio.run(go())
