@@ -215,6 +215,7 @@ def train_one(
     budget_s: float,
     threads: int,
     seed: int,
+    device: str = "cpu",
 ) -> tuple[Any, Any, int]:
     """Size ``max_steps`` to the budget with a few timed steps, then train with early stopping."""
     from neural_trader.forecasting import TrainConfig, Trainer, build_model, make_config
@@ -228,7 +229,7 @@ def train_one(
             val_check_steps=probe_steps,
             lr_decays=0,
             threads=threads,
-            device="cpu",
+            device=device,
             seed=seed,
             progress=False,
         )
@@ -253,7 +254,7 @@ def train_one(
         val_check_steps=cfg.val_check_steps,
         patience=cfg.patience,
         threads=threads,
-        device="cpu",
+        device=device,
         seed=seed,
         progress=sys.stderr.isatty(),
         time_limit=budget_s,
@@ -328,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="training seed (default 0)")
     parser.add_argument(
+        "--device", default="cpu", help="training device: cpu (default) or cuda (a GPU run)"
+    )
+    parser.add_argument(
         "--seeds",
         type=int,
         default=3,
@@ -383,7 +387,9 @@ def main(argv: list[str] | None = None) -> int:
         val_steps = {cfg.val_step for _, cfg, _ in candidates}
         for label, cfg, seed in candidates:
             val_fast = windows(series, train_end, val_end, step=cfg.val_step)
-            model, result, steps = train_one(cfg, train, val_fast, budget, args.threads, seed)
+            model, result, steps = train_one(
+                cfg, train, val_fast, budget, args.threads, seed, args.device
+            )
             val_mse, val_mae = evaluate(model, val_fast)
             note = f"{result.seconds:.0f} s, {result.steps}/{steps} steps ({_why(result)})"
             note += f", best step {result.best_step}, {result.n_parameters / 1e6:.2f}M params"
