@@ -235,6 +235,8 @@ def train_one(
         )
     )
     scratch = build_model(config, seed=seed)
+    if device != "cpu":  # CUDA's first steps pay its start-up: keep them out of the timing
+        probe.fit(build_model(config, seed=seed), train)
     step_s = probe.fit(scratch, train).seconds / probe_steps
     t0 = time.perf_counter()
     probe.evaluate_loss(scratch, val_fast)
