@@ -733,7 +733,9 @@ class LiveRunner:
                 hint="stop it first (Ctrl-C or kill), or use another NT_HOME",
             )
         now = self.clock.timestamp_ns()
-        since = state.get("since", now) if refresh and isinstance(state, dict) else now
+        # When this process took the account: wall time (a replay's clock is the data's).
+        since = state.get("since") if refresh and isinstance(state, dict) else None
+        since = since if isinstance(since, int) else time.time_ns()
         self.journal.set_state(
             LOCK_KEY,
             {

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from neural_trader.config import Settings, load_settings
+from neural_trader.core.datetime import ns_to_iso
 from neural_trader.core.errors import InvalidArgumentError, NeuralTraderError, NotFoundError
 from neural_trader.services.strategy_eval import Recommendation
 
@@ -91,7 +91,7 @@ class SwitchResult(BaseModel):
 
 
 def _iso(ns: int | None) -> str | None:
-    return None if ns is None else datetime.fromtimestamp(ns / 1e9, UTC).isoformat()
+    return None if ns is None else ns_to_iso(int(ns))
 
 
 def _broker(settings: Settings, broker: str | None) -> str:
@@ -255,7 +255,7 @@ def _result(journal: Journal, broker: str, request: SwitchRequest) -> SwitchResu
         close_positions=request.close_positions,
         runner=runner,
         positions_affected=[p for p in affected if p.quantity != 0.0],
-        closed_positions=[ClosingOrder(**o) for o in request.closing_orders],
+        closed_positions=[_now(journal, ClosingOrder(**o)) for o in request.closing_orders],
         cancelled_orders=list(request.cancelled_orders),
         closing=request.closing,
         requested_at=_iso(request.requested_ns) or "",
@@ -264,6 +264,14 @@ def _result(journal: Journal, broker: str, request: SwitchRequest) -> SwitchResu
         reason=request.reason,
         message=_message(request, runner),
     )
+
+
+def _now(journal: Journal, order: ClosingOrder) -> ClosingOrder:
+    """A closing order with its status now (the request kept the status at sending)."""
+    record = journal.order(order.client_order_id)
+    if record is None:
+        return order
+    return order.model_copy(update={"status": record.status.value, "reason": record.reason})
 
 
 def _message(request: SwitchRequest, runner: RunnerView | None) -> str:
@@ -278,12 +286,12 @@ def _message(request: SwitchRequest, runner: RunnerView | None) -> str:
         return "written; the runner applies it at its next bar (ask switch_status later)"
     if request.closing == "pending":
         return (
-            f"{request.to_strategy} is running; the position is closed at the next action "
+            f"switched to {request.to_strategy}; the position is closed at the next action "
             "point (the next bar's open in a replay)"
         )
     if request.close_positions and request.closing_orders:
-        return f"{request.to_strategy} is running; the position was closed by market order"
-    return f"{request.to_strategy} is running and took the position over"
+        return f"switched to {request.to_strategy}; the position was closed by market order"
+    return f"switched to {request.to_strategy}, which took the position over"
 
 
 class AdaptiveSelection(Recommendation):

@@ -157,6 +157,10 @@ def trade(
                 "--bar applies to live bars; a replay trades the file's own bars",
                 hint="resample the file first (neural-trader data resample)",
             )
+        if size_buffer is not None:
+            raise InvalidArgumentError(
+                "--size-buffer applies to live bars; a replay sizes at the open it fills at"
+            )
         feed, clock = _replay_feed(replay, symbol, speed)
         source = str(Path(replay).resolve())
         run_key = _run_key(
@@ -197,9 +201,11 @@ def trade(
             daily_loss_limit=settings.risk.daily_loss_limit,
             flatten_on_kill=settings.risk.flatten_on_kill,
             new_run=new_run,
-            size_buffer=(_LIVE_SIZE_BUFFER if size_buffer is None else size_buffer)
-            if replay is None
-            else 0.0,
+            size_buffer=0.0
+            if replay is not None
+            else _LIVE_SIZE_BUFFER
+            if size_buffer is None
+            else size_buffer,
         )
         summary = asyncio.run(runner.run())
         orders = [

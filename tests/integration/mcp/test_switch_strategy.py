@@ -137,6 +137,8 @@ def test_switch_a_running_strategy_from_an_agent(
     assert status["runner"] is None
     assert status["last_switch"]["request_id"] == out["request_id"]
     assert status["last_switch"]["switch_status"] == "applied"
+    # the closing order's status as it is now, not as it was when the runner sent it
+    assert [o["status"] for o in status["last_switch"]["closed_positions"]] == ["FILLED"]
 
     refused = subprocess.run(
         [*cli(), "switch", "--from", "buy_and_hold", "--to", "sma_cross", "--json"],

@@ -138,6 +138,8 @@ def test_bar_is_refused_for_a_replay_and_for_sizes_off_the_session_grid(tmp_path
     bars = tmp_path / "x.csv"
     bars.write_text("date,open,high,low,close,volume\n2024-01-02,1,1,1,1,1\n2024-01-03,1,1,1,1,1\n")
     for extra, message in ((["--replay", str(bars), "--bar", "5m"], "--bar applies to live"),
+                           (["--replay", str(bars), "--size-buffer", "0.01"],
+                            "--size-buffer applies to live"),
                            (["--bar", "1h"], "not supported")):  # fmt: skip
         done = subprocess.run([*cli(), "trade", "--strategy", "sma_cross", "--symbol", "X",
                                *extra], env=env, capture_output=True, text=True)  # fmt: skip
