@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Final
 
+from neural_trader._lazy import lazy_exports
 from neural_trader.core.errors import InvalidArgumentError
 from neural_trader.data.providers.base import (
     HistoricalProvider,
@@ -81,11 +82,6 @@ def get_provider(name: str, **options: Any) -> HistoricalProvider:
     return cls(**options)
 
 
-def __getattr__(attr: str) -> Any:
-    # ``from neural_trader.data.providers import YahooProvider`` without importing yfinance
-    # (or even the yahoo module) at package import
-    if attr == "YahooProvider":
-        from neural_trader.data.providers.yahoo import YahooProvider
-
-        return YahooProvider
-    raise AttributeError(f"module {__name__!r} has no attribute {attr!r}")
+# ``from neural_trader.data.providers import YahooProvider`` without importing yfinance (or
+# even the yahoo module) at package import
+__getattr__ = lazy_exports(__name__, {"YahooProvider": "yahoo"}, globals())
